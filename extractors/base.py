@@ -1,0 +1,51 @@
+"""What every extractor hands on: raw tables and text blocks with provenance.
+
+Extractors know nothing of the indicator schema or of which table is the statistics
+table; they report what the file holds, cell by cell, and where.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class ExtractionError(Exception):
+    """The file cannot be read as a report. The message is shown to the analyst as is:
+    one line that says what is wrong and what to do."""
+
+
+class RawRow(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    cells: tuple[str, ...]  # as extracted: not cleaned, not aligned to column roles
+    line_no: int | None = None  # 1-based line in a text file; row index in DOCX/XLSX
+    page: int | None = None
+    break_before: bool = False  # a page break (text: a run of blank lines) precedes the row
+
+
+class RawTable(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    index: int  # 0-based order of the table in the document
+    rows: tuple[RawRow, ...]
+
+
+class TextBlock(BaseModel):
+    """A paragraph or line outside the tables: title block, narrative, signature."""
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+    line_no: int | None = None
+    page: int | None = None
+    before_table: int | None = None  # index of the next table, None after the last one
+
+
+class Document(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    format: str
+    tables: tuple[RawTable, ...]
+    blocks: tuple[TextBlock, ...]
+    n_pages: int | None = None
+    encoding: str | None = None  # text files: how the bytes were decoded

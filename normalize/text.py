@@ -1,0 +1,91 @@
+"""Cleaning of printed cells and comparison keys for Vietnamese text.
+
+Two different jobs live here and must not be confused:
+- `clean_cell` produces what the contract calls `*_raw`: the text as printed, with only
+  the debris of conversion removed (HTML tags, odd spaces, decomposed Unicode).
+- `match_key` / `ascii_key` produce comparison keys that are never shown to anyone;
+  they may rewrite freely as long as both sides of a comparison go through them.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+
+# Word and LibreOffice leave these behind: NBSP, narrow/thin/figure spaces, zero-width
+# joiners, the BOM, soft hyphens.
+_ODD_SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u2009\u202f\u2002\u2003\u2004\u2005\u2006\u2008\u200a"), " ")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
+_WS = re.compile(r"\s+")
+_MARKDOWN_EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w))")
+
+
+def clean_cell(text: str | None) -> str:
+    """Text as printed: tags stripped, entities decoded, NFC, whitespace collapsed."""
+    if not text:
+        return ""
+    text = _TAG.sub(" ", text)
+    text = html.unescape(text)
+    text = text.translate(_ODD_SPACES).translate(_INVISIBLE)
+    text = unicodedata.normalize("NFC", text)
+    return _WS.sub(" ", text).strip()
+
+
+def clean_line(text: str) -> str:
+    """A line of running text (title block, narrative): cells' cleaning plus markdown marks."""
+    return clean_cell(_MARKDOWN_EMPHASIS.sub("", text))
+
+
+# --- comparison keys --------------------------------------------------------------
+
+# The five tone marks, as combining characters. Vowel-quality marks (circumflex, breve,
+# horn) are not tones and stay with their letter.
+_TONES = {"\u0300": "1", "\u0301": "2", "\u0309": "3", "\u0303": "4", "\u0323": "5"}
+_TONE_CHARS = "".join(_TONES)
+_WORD = re.compile(r"\w+")
+_PUNCT = re.compile(r"[^\w\s%]")
+
+
+def _move_tone_to_end(word: str) -> str:
+    """'hoà', 'hòa' -> 'hoa1'; 'qúy', 'quý' -> 'quy2'.
+
+    Old and new tone placement differ only in where the mark sits on the nucleus, never
+    in which mark it is, so a key that records the mark after the word is equal for both
+    spellings. It is a key, never shown, so rewriting 'hoàn' to 'hoan1' harms nothing.
+    """
+    decomposed = unicodedata.normalize("NFD", word)
+    tone = ""
+    kept = []
+    for ch in decomposed:
+        if ch in _TONES:
+            tone = _TONES[ch]
+        else:
+            kept.append(ch)
+    return unicodedata.normalize("NFC", "".join(kept)) + tone
+
+
+def match_key(text: str) -> str:
+    """Key for comparing labels: case, punctuation, spacing and tone placement folded."""
+    text = unicodedata.normalize("NFC", text).lower()
+    text = _PUNCT.sub(" ", text)
+    return " ".join(_move_tone_to_end(w) for w in _WORD.findall(text))
+
+
+def strip_diacritics(text: str) -> str:
+    """'Số nhiệm vụ' -> 'So nhiem vu'; 'Đ' -> 'D' (NFD does not split đ)."""
+    decomposed = unicodedata.normalize("NFD", text)
+    base = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return base.replace("đ", "d").replace("Đ", "D")
+
+
+def ascii_key(text: str) -> str:
+    """Fallback key for text typed without accents."""
+    return match_key(strip_diacritics(text))
+
+
+def loose_key(text: str) -> str:
+    """Alphanumerics only, diacritics dropped: for recognising repeated header rows,
+    whose spacing varies ("Số lượng / Tỷ lệ" and "Số lượng /Tỷ lệ")."""
+    return re.sub(r"[^0-9a-z]", "", strip_diacritics(unicodedata.normalize("NFC", text)).lower())

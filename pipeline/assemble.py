@@ -1,0 +1,218 @@
+"""Raw rows -> statistics-table rows: column roles, page-break repair, hierarchy.
+
+The steps, in order, each forced by the seed reports:
+1. Column roles from the header rows (STT | Chỉ tiêu | Đơn vị tính | Số liệu | Ghi chú),
+   whichever words and order the template uses.
+2. Header rows repeated at page breaks dropped (001–003 repeat both header rows).
+3. Rows short of cells aligned: the last rows of 000 lack the leading STT cell.
+4. Continuations joined into the row they belong to: a note or unit cut by a page break
+   (000 l.49, 003 l.148, 001 "Có = 1" / "Không = 0"), and a label cut mid-phrase
+   (002 "…các đơn vị sự" + "ngành công lập tự chủ hoàn toàn"; 003 "…bị kỷ" + "luật.").
+5. Levels, header rows, sections and parents from the STT numbering.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from extractors.base import RawRow, RawTable
+from normalize.text import clean_cell, loose_key
+from pipeline.models import TableRow
+from schema.load import Layout
+
+ROLES = ("stt", "label", "unit", "value", "note")
+
+
+@dataclass(frozen=True)
+class TableShape:
+    roles: tuple[str | None, ...]  # one per column
+    header_rows: int
+    header_keys: tuple[tuple[str, ...], ...]  # loose keys of the header rows, to spot repeats
+
+
+def find_shape(table: RawTable, layout: Layout, max_header_rows: int = 3) -> TableShape | None:
+    """The statistics table's column roles, or None when this is not a statistics table."""
+    rows = table.rows
+    for start in range(min(max_header_rows, len(rows))):
+        first = [layout.role_of(c) for c in rows[start].cells]
+        if "label" not in first or ("stt" not in first and "value" not in first):
+            continue
+        n = max(len(r.cells) for r in rows[start : start + 2])
+        roles: list[str | None] = [*first, *([None] * (n - len(first)))]
+        used = 1
+        if start + 1 < len(rows):
+            below = rows[start + 1].cells
+            below_roles = [layout.role_of(c) for c in below]
+            # A second header row holds only role words ("Đơn vị tính", "Số liệu").
+            if any(below_roles) and all(
+                r is not None or not clean_cell(c) for c, r in zip(below, below_roles, strict=True)
+            ):
+                used = 2
+                for i, r in enumerate(below_roles):
+                    if r is not None and i < n:
+                        roles[i] = r
+        # "Kết quả thống kê" spans unit and value: a column left without a role after a
+        # unit column is that span's second half.
+        for i in range(1, n):
+            if roles[i] is None and roles[i - 1] == "unit":
+                roles[i] = "value"
+        if not all(req in roles for req in layout.required):
+            continue
+        keys = tuple(tuple(loose_key(c) for c in r.cells) for r in rows[start : start + used])
+        return TableShape(tuple(roles), start + used, keys)
+    return None
+
+
+_ROMAN = re.compile(r"^(?=[IVXL])(XL|L?X{0,3})(IX|IV|V?I{0,3})\.?$")
+_DOTTED = re.compile(r"^\d+(\.\d+)*\.?$")
+_SUBITEM_STT = {"trongdo", "trongdocó", "gom"}
+
+
+def _looks_like_stt(cell: str) -> bool:
+    c = clean_cell(cell)
+    return bool(_ROMAN.match(c) or _DOTTED.match(c) or loose_key(c) in _SUBITEM_STT or c in {"-", "+", "*"})
+
+
+@dataclass
+class _Draft:
+    raw: RawRow
+    cells: dict[str, str]
+    repairs: list[str] = field(default_factory=list)
+
+
+def _align(row: RawRow, n: int) -> list[str]:
+    """Cells padded to the table's width. A short row lost its leading cells (a DOCX
+    gridBefore, 000's last rows) unless its first cell is an STT, then it lost trailing ones."""
+    cells = list(row.cells)
+    while len(cells) > n and not cells[-1].strip():
+        cells.pop()
+    if len(cells) > n:  # more cells than columns: keep the surplus in the last column
+        cells = [*cells[: n - 1], " ".join(cells[n - 1 :])]
+    if len(cells) < n:
+        missing = n - len(cells)
+        cells = cells + [""] * missing if _looks_like_stt(cells[0]) else [""] * missing + cells
+    return cells
+
+
+def _join(a: str, b: str) -> str:
+    return f"{a} {b}".strip() if a else b
+
+
+_SENTENCE_END = (".", ":", ";", "!", "?")
+
+
+def _continuation(d: _Draft, prev: _Draft | None) -> str | None:
+    """Which repair applies when `d` is a fragment of `prev`, or None when it is a row."""
+    if prev is None:
+        return None
+    c = d.cells
+    if c["stt"] or c["value"]:
+        return None
+    if not c["label"] and (c["note"] or c["unit"]):
+        return "continuation_cells"  # only a note and/or unit: never a row of its own
+    label = c["label"]
+    # A label fragment starts in lower case: every label of the templates starts with a
+    # capital, a dash or a bracket. Without a unit it cannot be a row of its own.
+    if label and label[0].islower() and not c["unit"] and not prev.cells["label"].endswith(_SENTENCE_END):
+        return "continuation_label"
+    return None
+
+
+def assemble_table(table: RawTable, shape: TableShape, first_row_no: int) -> list[TableRow]:
+    n = len(shape.roles)
+    drafts: list[_Draft] = []
+    for raw in table.rows[shape.header_rows :]:
+        if tuple(loose_key(c) for c in raw.cells) in shape.header_keys or _is_header_repeat(raw, shape):
+            continue  # the column header repeated at a page break
+        cells = _align(raw, n)
+        by_role = dict.fromkeys(ROLES, "")
+        for role, cell in zip(shape.roles, cells, strict=True):
+            if role is not None:
+                by_role[role] = _join(by_role[role], clean_cell(cell))
+        draft = _Draft(raw, by_role)
+        if not any(by_role.values()):
+            continue  # an empty row carries nothing
+        prev = drafts[-1] if drafts else None
+        repair = _continuation(draft, prev)
+        if repair is not None and prev is not None:
+            for role in ("label", "unit", "note"):
+                prev.cells[role] = _join(prev.cells[role], by_role[role])
+            where = f"line {raw.line_no}" if raw.line_no else f"row {len(drafts) + 1}"
+            prev.repairs.append(f"{repair} from {where}")
+            continue
+        drafts.append(draft)
+    return _structure(drafts, table.index, first_row_no)
+
+
+def _is_header_repeat(raw: RawRow, shape: TableShape) -> bool:
+    keys = [k for k in (loose_key(c) for c in raw.cells) if k]
+    header = {k for row in shape.header_keys for k in row if k}
+    return bool(keys) and all(k in header for k in keys) and len(keys) >= 2
+
+
+def _stt_level(stt: str, roman_scheme: bool) -> int | None:
+    s = stt.strip()
+    if not s:
+        return None
+    if loose_key(s) in _SUBITEM_STT:
+        return 4
+    if roman_scheme:
+        if _ROMAN.match(s):
+            return 1
+        if _DOTTED.match(s):
+            return 2 if "." not in s.rstrip(".") else 3
+        return 3
+    if _DOTTED.match(s):
+        return min(s.rstrip(".").count(".") + 1, 4)
+    return 4
+
+
+def _structure(drafts: list[_Draft], table_no: int, first_row_no: int) -> list[TableRow]:
+    roman_scheme = any(_ROMAN.match(d.cells["stt"]) for d in drafts)
+    levels: list[int] = []
+    for d in drafts:
+        stt, label = d.cells["stt"], d.cells["label"]
+        level = _stt_level(stt, roman_scheme)
+        if label[:1] in "-+–•" and (level is None or level >= 2):
+            level = 4  # "- Số TTHC áp dụng tại UBND cấp xã": a part of the row above
+        if level is None:
+            prev = levels[-1] if levels else 2
+            level = 3 if roman_scheme else max(3, min(prev, 4))
+        levels.append(level)
+
+    out: list[TableRow] = []
+    section: str | None = None
+    stack: list[tuple[int, int]] = []  # (level, row_no) of open header rows
+    for i, (d, level) in enumerate(zip(drafts, levels, strict=True)):
+        row_no = first_row_no + i
+        nxt = levels[i + 1] if i + 1 < len(levels) else 0
+        # A header row opens a group: a section, or a row without a unit whose next row
+        # is deeper ("4 Thực hiện nhiệm vụ UBND tỉnh giao | | 0" still is one).
+        is_header = level == 1 or (not d.cells["unit"] and nxt > level)
+        if level == 1:
+            section = d.cells["stt"].rstrip(".") or section
+        while stack and stack[-1][0] >= level:
+            stack.pop()
+        parent = stack[-1][1] if stack else None
+        if is_header:
+            stack.append((level, row_no))
+        out.append(
+            TableRow(
+                row_no=row_no,
+                table_no=table_no,
+                line_no=d.raw.line_no,
+                page=d.raw.page,
+                stt=d.cells["stt"] or None,
+                label=d.cells["label"],
+                unit=d.cells["unit"] or None,
+                value=d.cells["value"] or None,
+                note=d.cells["note"] or None,
+                level=level,
+                is_header=is_header,
+                section=section,
+                parent_row_no=parent,
+                repairs=tuple(d.repairs),
+            )
+        )
+    return out

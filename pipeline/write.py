@@ -1,0 +1,181 @@
+"""Parquet and manifest, exactly as ../shared/CONTRACT.md says, each replaced atomically.
+
+Every file is written beside its target (`.name.tmp-PID`) and renamed over it, so a run
+killed at any moment leaves the previous output readable. The manifest goes last: a
+manifest newer than the tables means the run finished.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+CONTRACT_VERSION = "1.0"
+
+S, I32, F64, B = pa.string(), pa.int32(), pa.float64(), pa.bool_()
+
+# Contract columns first, in the contract's order; our additions after them.
+FACTS = pa.schema(
+    [
+        ("report_id", S),
+        ("source_file", S),
+        ("row_no", I32),
+        ("page", I32),
+        ("section", S),
+        ("stt", S),
+        ("is_header", B),
+        ("label_raw", S),
+        ("unit_raw", S),
+        ("value_raw", S),
+        ("note_raw", S),
+        ("indicator_id", S),
+        ("match_score", F64),
+        ("match_method", S),
+        ("value_kind", S),
+        ("value_num", F64),
+        ("value_den", F64),
+        ("value_text", S),
+        ("unit", S),
+        # additions: provenance and the reasons behind each value
+        ("table_no", I32),
+        ("line_no", I32),
+        ("level", I32),
+        ("parent_row_no", I32),
+        ("value_rule", S),
+        ("note_num", F64),
+        ("note_den", F64),
+        ("repairs", S),
+    ]
+)
+
+REPORTS = pa.schema(
+    [
+        ("report_id", S),
+        ("source_file", S),
+        ("sha256", S),
+        ("format", S),
+        ("agency", S),
+        ("agency_level", S),
+        ("period_type", S),
+        ("period_num", I32),
+        ("year", I32),
+        ("report_no", S),
+        ("template", S),
+        ("status", S),
+        ("error", S),
+        ("n_rows", I32),
+        ("n_matched", I32),
+        ("size_bytes", pa.int64()),
+        ("n_tables", I32),
+        ("encoding", S),
+        ("metadata_source", S),
+    ]
+)
+
+FINDINGS = pa.schema(
+    [
+        ("report_id", S),
+        ("source_file", S),
+        ("row_no", I32),
+        ("indicator_id", S),
+        ("rule", S),
+        ("severity", S),
+        ("message", S),
+    ]
+)
+
+TABLES = pa.schema(
+    [
+        ("report_id", S),
+        ("source_file", S),
+        ("table_no", I32),
+        ("row_no", I32),
+        ("col_no", I32),
+        ("header_path", S),
+        ("text", S),
+        ("page", I32),
+    ]
+)
+
+SCORES = pa.schema(
+    [
+        ("report_id", S),
+        ("source_file", S),
+        ("table", S),
+        ("criterion_code", S),
+        ("criterion_label", S),
+        ("agency", S),
+        ("year", I32),
+        ("measure", S),
+        ("value", F64),
+        ("value_raw", S),
+        ("page", I32),
+        ("row_no", I32),
+    ]
+)
+
+INDICATORS = pa.schema(
+    [
+        ("indicator_id", S),
+        ("section", S),
+        ("parent_id", S),
+        ("label", S),
+        ("unit", S),
+        ("value_type", S),
+        ("codes", S),
+        ("templates", S),
+        ("valid_from", I32),
+        ("valid_to", I32),
+        ("replaced_by", S),
+        ("aliases", S),
+    ]
+)
+
+SCHEMAS = {
+    "facts": FACTS,
+    "reports": REPORTS,
+    "findings": FINDINGS,
+    "tables": TABLES,
+    "scores": SCORES,
+    "indicators": INDICATORS,
+}
+
+
+def to_table(rows: Iterable[dict], schema: pa.Schema) -> pa.Table:
+    """Rows as dicts -> an Arrow table of exactly `schema` (missing keys are null)."""
+    rows = list(rows)
+    columns = {f.name: [r.get(f.name) for r in rows] for f in schema}
+    return pa.table(columns, schema=schema)
+
+
+def _replace_atomically(target: Path, write) -> None:
+    tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
+    try:
+        write(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def write_parquet(table: pa.Table, target: Path) -> None:
+    _replace_atomically(target, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+
+
+def write_manifest(manifest: dict, target: Path) -> None:
+    text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False)
+    _replace_atomically(target, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"))
+
+
+def write_outputs(out_dir: Path, tables: dict[str, pa.Table], manifest: dict) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for name in SCHEMAS:  # fixed order: the manifest is written last
+        write_parquet(tables[name], out_dir / f"{name}.parquet")
+    write_manifest(manifest, out_dir / "_manifest.json")

@@ -1,0 +1,87 @@
+"""Validated loading of the data files under schema/.
+
+Everything a province or a year changes (indicators, aliases, agencies, rules, column
+headers) is a data file here; this module only checks and types it, so that a typo in a
+YAML file fails the run at start with the file and field named, not halfway through.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from normalize.text import loose_key
+
+SCHEMA_DIR = Path(__file__).resolve().parent
+
+
+class SchemaError(Exception):
+    """A file under schema/ is malformed; the message names file and field."""
+
+
+def read_yaml(path: Path, model: type[BaseModel]) -> BaseModel:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return model.model_validate(raw)
+    except FileNotFoundError as exc:
+        raise SchemaError(f"{path}: missing") from exc
+    except yaml.YAMLError as exc:
+        raise SchemaError(f"{path}: not valid YAML ({exc})") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise SchemaError(f"{path}: {where}: {first['msg']}") from exc
+
+
+class RoleKeys(BaseModel):
+    equals: list[str] = []
+    contains: list[str] = []
+
+    def matches(self, cell: str) -> bool:
+        key = loose_key(cell)
+        return bool(key) and (key in self.equals or any(k in key for k in self.contains))
+
+
+class Layout(BaseModel):
+    roles: dict[str, RoleKeys]
+    required: list[str]
+
+    def role_of(self, cell: str) -> str | None:
+        for role, keys in self.roles.items():
+            if keys.matches(cell):
+                return role
+        return None
+
+
+@cache
+def load_layout(path: Path = SCHEMA_DIR / "layout.yaml") -> Layout:
+    return read_yaml(path, Layout)  # type: ignore[return-value]
+
+
+class Unit(BaseModel):
+    expect: str
+    aliases: list[str]
+
+
+class Units(BaseModel):
+    units: dict[str, Unit]
+
+    def model_post_init(self, _context: object) -> None:
+        self._by_key = {loose_key(a): uid for uid, u in self.units.items() for a in [uid, *u.aliases]}
+
+    def canonical(self, unit_raw: str | None) -> str | None:
+        """'Cơ quan, đơn vị' -> 'co_quan_don_vi'; None when the spelling is not known."""
+        if not unit_raw:
+            return None
+        return self._by_key.get(loose_key(unit_raw))
+
+    def expect_of(self, unit_id: str | None) -> str | None:
+        return self.units[unit_id].expect if unit_id in self.units else None
+
+
+@cache
+def load_units(path: Path = SCHEMA_DIR / "units.yaml") -> Units:
+    return read_yaml(path, Units)  # type: ignore[return-value]

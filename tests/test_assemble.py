@@ -1,0 +1,127 @@
+"""Table assembly pinned on the seed reports' real text."""
+
+from __future__ import annotations
+
+from tests.conftest import SEED, by_label, rows_of_bytes
+
+
+def test_no_header_row_survives(seed_rows):
+    for key in ("000", "001", "002", "003"):
+        labels = {r.label for r in seed_rows[key]}
+        assert not labels & {"Chỉ tiêu thống kê", ""}, key
+        assert not any(r.label.startswith("Chỉ tiêu thống kê") for r in seed_rows[key]), key
+        assert not any((r.unit or "") in {"Đơn vị tính"} for r in seed_rows[key]), key
+
+
+def test_rows_without_stt_cell_in_000_are_aligned(seed_rows):
+    """000's last six rows have four cells: the STT cell is missing, not the note."""
+    last = seed_rows["000"][-6:]
+    assert [r.label for r in last] == [
+        "Số lượng đơn vị thuộc, trực thuộc thực hiện công bố, công bố lại ISO",
+        "Số lượng đơn vị thuộc, trực thuộc thực hiện đánh giá nội bộ",
+        "Số lượng đơn vị thuộc, trực thuộc thực hiện xem xét của lãnh đạo đối với hệ thống quản lý chất lượng",
+        "Số UBND cấp xã thực hiện công bố, công bố lại ISO",
+        "Số UBND cấp xã thực hiện đánh giá nội bộ",
+        "Số UBND cấp xã xem xét của lãnh đạo đối với hệ thống QLCL",
+    ]
+    assert [(r.stt, r.unit, r.value) for r in last[:1]] == [(None, "Có = 1 Không = 0", "1")]
+    assert last[0].note == "(nếu không công bố: ghi rõ lý do)"
+    assert [r.value for r in last[3:]] == ["10", "10", "10"]
+    assert all(r.section == "VII" for r in last)
+
+
+def test_note_split_by_page_break_in_000_is_joined(seed_rows):
+    (row,) = by_label(seed_rows["000"], "Số VBQPPL đã ban hành")
+    assert row.stt == "1" and row.value == "7" and row.unit == "Văn bản"
+    assert row.note.startswith("- Quyết định số 01/2022/QĐ-UBND ngày 20/9/2022")
+    assert "kèm theo Quyết định số 14/2015/QĐ-UBND ngày + Quyết định số 06/2022/QĐ-UBND" in row.note
+    assert row.note.endswith("cơ cấu tổ chức của Phòng Quản lý đô thị thành phố")
+    assert "<p>" not in row.note
+    nxt = seed_rows["000"][row.row_no]  # row_no is 1-based: this is the next row
+    assert nxt.label == "Số VBQPPL được ban hành đúng tiến độ"
+
+
+def test_rows_on_both_sides_of_page_breaks_in_000(seed_rows):
+    rows = seed_rows["000"]
+    (a,) = by_label(rows, "- Số TTHC áp dụng tại UBND cấp huyện:")
+    b = rows[a.row_no]
+    assert (a.value, b.label, b.value) == ("273", "- Số TTHC áp dụng tại UBND cấp xã:", "130")
+    assert b.page == a.page + 1
+    (c,) = by_label(rows, "Số lượng phòng ban chuyên môn thuộc UBND cấp huyện được cắt giảm")
+    d = rows[c.row_no]
+    assert d.label == "Số lượng đơn vị SNCL đã cắt giảm trong năm" and d.value == "1" and d.page == c.page + 1
+    assert rows[0].page == 1 and rows[-1].page == 14
+
+
+def test_labels_split_across_pages_are_joined(seed_rows):
+    r002 = seed_rows["002"]
+    (row,) = by_label(r002, "Số người làm việc tại các đơn vị sự")
+    assert row.label == "Số người làm việc tại các đơn vị sự ngành công lập tự chủ hoàn toàn"
+    assert (row.stt, row.value, row.is_header) == ("4", "0", True)
+    assert by_label(r002, "- Trong đơn vị SNCL do ngân sách nhà")[0].label == (
+        "- Trong đơn vị SNCL do ngân sách nhà nước đảm bảo"
+    )
+    (sent,) = [r for r in r002 if r.value == "1.217"]
+    assert sent.label.endswith(
+        "(Sử dụng chữ ký số, chứng thư số và gửi trên môi trường điện tử). và gửi trên môi trường điện tử)."
+    )
+    r003 = seed_rows["003"]
+    assert by_label(r003, "Tỷ lệ hồ sơ TTHC do UBND cấp xã tiếp nhận")[0].label.endswith("được giải quyết đúng hẹn")
+    assert by_label(r003, "Số cơ quan, tổ chức có vi phạm")[0].label.endswith("vị trí việc làm phát hiện qua thanh tra")
+    assert by_label(r003, "Số lãnh đạo cấp phòng thuộc sở, ngành và UBND cấp huyện bị kỷ")[0].label.endswith(
+        "bị kỷ luật."
+    )
+    assert not any(r.label in {"hẹn", "luật.", "hiện qua thanh tra", "nước đảm bảo"} for r in r002 + r003)
+
+
+def test_note_and_unit_continuations(seed_rows):
+    (r,) = [r for r in seed_rows["003"] if r.stt == "7.6.2."]
+    assert r.note == "Có 46 văn bản mật (không gửi qua hệ thống Idesk)"
+    (u,) = by_label(seed_rows["001"], "Sở ngành thực hiện đánh giá nội bộ")
+    assert u.unit == "Có = 1 Không = 0"
+
+
+def test_sections_headers_and_parents(seed_rows):
+    rows = seed_rows["000"]
+    first = rows[0]
+    assert (first.stt, first.label, first.is_header, first.section) == (
+        "I",
+        "Công tác chỉ đạo điều hành CCHC",
+        True,
+        "I",
+    )
+    (plan,) = by_label(rows, "Kế hoạch CCHC")
+    assert plan.is_header and plan.level == 2
+    (item,) = by_label(rows, "Số nhiệm vụ đề ra trong kế hoạch")
+    assert not item.is_header and item.parent_row_no == plan.row_no and item.section == "I"
+    (ii,) = [r for r in rows if r.stt == "II"]
+    assert ii.label == "Cải cách thể chế" and ii.is_header  # "<b>II</b>" printed in bold
+    (vbqppl,) = by_label(rows, "Số VBQPPL đã ban hành")
+    assert not vbqppl.is_header  # it has a unit and a value: an indicator with parts
+    assert [r.section for r in rows if r.level == 1] == ["I", "II", "III", "IV", "V", "VI", "VII"]
+    r003 = seed_rows["003"]
+    assert [r.section for r in r003 if r.level == 1] == ["1", "2", "3", "4", "5", "6", "7"]
+    (trong_do,) = [r for r in r003 if r.label == "Số TTHC cấp tỉnh:"]
+    assert trong_do.stt == "Trong đó" and trong_do.section == "3"
+    assert r003[trong_do.row_no].label == "Số TTHC cấp huyện:" and r003[trong_do.row_no].level == 4
+
+
+def test_html_is_stripped_everywhere(seed_rows):
+    for key in ("000", "001", "002", "003"):
+        for r in seed_rows[key]:
+            for text in (r.stt, r.label, r.unit, r.value, r.note):
+                assert "<" not in (text or "") or "<=" in (text or ""), (key, r.row_no, text)
+
+
+def test_table_at_end_of_narrative_report_is_found(seed_rows):
+    rows = seed_rows["002"]
+    assert rows[0].label == "Công tác chỉ đạo điều hành CCHC" and rows[0].page is None  # pages unknown
+    assert rows[-1].label == "Số UBND cấp xã xem xét của lãnh đạo đối với hệ thống QLCL"
+
+
+def test_encodings_give_the_same_rows(seed_rows):
+    text = SEED["001"].read_text(encoding="utf-8")
+    for data in (b"\xef\xbb\xbf" + text.encode("utf-8"), text.encode("utf-16"), text.encode("utf-16-le")):
+        assert rows_of_bytes(data) == seed_rows["001"]
+    crlf = text.replace("\n", "\r\n").encode("utf-8")
+    assert rows_of_bytes(crlf) == seed_rows["001"]

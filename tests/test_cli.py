@@ -1,0 +1,91 @@
+"""`cchc ingest` end to end: contract, exit codes, bad files beside good ones."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from typer.testing import CliRunner
+
+from cli import app
+from tests.conftest import RAW, ROOT
+
+CHECKER = ROOT.parent / "shared" / "tools" / "check_contract.py"
+
+
+@pytest.fixture()
+def batch(tmp_path: Path) -> Path:
+    src = tmp_path / "in"
+    shutil.copytree(RAW, src)
+    (src / "empty.txt").write_bytes(b"")
+    (src / "sub").mkdir()
+    (src / "sub" / "garbage.txt").write_bytes(bytes(range(256)) * 40)
+    return src
+
+
+def test_bad_files_fail_alone_and_exit_code_is_1(batch: Path, tmp_path: Path):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["ingest", str(batch), "--out", str(out)])
+    assert result.exit_code == 1, result.output
+    reports = pq.read_table(out / "reports.parquet").to_pylist()
+    by_file = {r["source_file"]: r for r in reports}
+    assert list(by_file) == sorted(by_file)  # stable order: sorted relative path
+    assert by_file["empty.txt"]["status"] == "failed" and by_file["empty.txt"]["error"] == "the file is empty"
+    garbage = by_file["sub/garbage.txt"]
+    assert garbage["status"] == "failed" and "binary content" in garbage["error"]
+    assert "Traceback" not in result.output
+    assert "failed sub/garbage.txt: binary content" in " ".join(result.output.split())
+    facts = pq.read_table(out / "facts.parquet").to_pylist()
+    assert {f["source_file"] for f in facts} == {
+        "2023-Q1_UBND-TP-Soc-Trang_phu-luc.txt",
+        "2023-Q1_So-LDTBXH_phu-luc.txt",
+        "2023-Q1_UBND-huyen-Cu-Lao-Dung_bao-cao.txt",
+        "2023-6T_So-Ngoai-vu_phu-luc.txt",
+    }
+    ok = by_file["2023-Q1_So-LDTBXH_phu-luc.txt"]
+    assert ok["status"] in {"ok", "warning"} and ok["n_rows"] == sum(
+        f["source_file"] == ok["source_file"] for f in facts
+    )
+    manifest = json.loads((out / "_manifest.json").read_text(encoding="utf-8"))
+    assert manifest["counts"]["failed"] == 2
+    assert {"path": "SOURCES.md", "reason": "not a report file type (.md)"} in manifest["skipped"]
+
+
+def test_output_matches_contract_and_is_deterministic(tmp_path: Path):
+    out1, out2 = tmp_path / "a", tmp_path / "b"
+    for out in (out1, out2):
+        assert CliRunner().invoke(app, ["ingest", str(RAW), "--out", str(out)]).exit_code == 0
+    for name in ("facts", "reports", "findings", "tables", "scores", "indicators"):
+        assert pq.read_table(out1 / f"{name}.parquet").equals(pq.read_table(out2 / f"{name}.parquet")), name
+    facts = pq.read_table(out1 / "facts.parquet")
+    assert facts.schema.field("row_no").type == "int32" and facts.schema.field("value_num").type == "double"
+    if CHECKER.exists():
+        done = subprocess.run([sys.executable, str(CHECKER), str(out1)], capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout
+
+
+def test_usage_errors_exit_2(tmp_path: Path):
+    result = CliRunner().invoke(app, ["ingest", str(tmp_path / "nope"), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2 and "input folder not found" in result.output
+    (tmp_path / "in").mkdir()
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = CliRunner().invoke(app, ["ingest", str(tmp_path / "in"), "--out", str(blocker / "sub")])
+    assert result.exit_code == 2 and "cannot create the output folder" in result.output
+
+
+def test_seed_004_is_ingested_without_crash(tmp_path: Path):
+    src = tmp_path / "in"
+    src.mkdir()
+    shutil.copy(RAW / "2023-nam_So-Noi-vu_PAR-Index-SIPAS.txt", src)
+    result = CliRunner().invoke(app, ["ingest", str(src), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    (report,) = pq.read_table(tmp_path / "o" / "reports.parquet").to_pylist()
+    assert report["status"] == "ok" and report["n_tables"] == 16
+    cells = pq.read_table(tmp_path / "o" / "tables.parquet").to_pylist()
+    assert any(c["text"] == "81.70" for c in cells)  # the 2023 PAR Index total is kept, cell by cell
