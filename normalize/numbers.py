@@ -145,7 +145,7 @@ def _readings(token: str) -> set[Decimal]:
             out.add(sign * parse_decimal(token, locale=locale, strict=True))
         except (NumberFormatError, InvalidOperation, ValueError):
             continue
-    return {d.normalize() if d == d.to_integral_value() else d for d in out}
+    return out
 
 
 def _style_reading(token: str, style: Style) -> Decimal | None:
@@ -202,7 +202,9 @@ def read_number(
         if chosen is not None:
             return Reading(chosen, f"column_style_{style.value}", ordered)
     if expect is Expect.COUNT:
-        whole = [d for d in ordered if d == d.to_integral_value()]
+        # A count is never written with decimals: keep the reading whose separator is not a
+        # decimal point (en "1.000" is 1 written to three places, not a count of one).
+        whole = [d for d in ordered if d.as_tuple().exponent >= 0]
         if len(whole) == 1:
             return Reading(whole[0], "count_is_whole", ordered)
     if expect is Expect.PERCENT or percent:
