@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 # Word and LibreOffice leave these behind: NBSP, narrow/thin/figure spaces, zero-width
 # joiners, the BOM, soft hyphens.
@@ -85,6 +86,7 @@ def ascii_key(text: str) -> str:
     return match_key(strip_diacritics(text))
 
 
+@lru_cache(maxsize=65536)
 def loose_key(text: str) -> str:
     """Alphanumerics only, diacritics dropped: for recognising repeated header rows,
     whose spacing varies ("Số lượng / Tỷ lệ" and "Số lượng /Tỷ lệ")."""

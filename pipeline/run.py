@@ -20,12 +20,25 @@ from pathlib import Path
 import pipeline
 from extractors import ExtractionError, detect_format, extract
 from extractors.base import Document, RawTable
+from normalize.numbers import CodeTable
 from normalize.text import clean_cell
 from pipeline.assemble import assemble_table, find_shape
 from pipeline.models import Finding, TableRow
 from pipeline.values import table_style, type_row
 from pipeline.write import CONTRACT_VERSION, SCHEMAS, to_table, write_outputs
-from schema.load import Layout, Units, load_layout, load_units
+from schema.load import (
+    Indicators,
+    Layout,
+    SchemaError,
+    Units,
+    load_indicators,
+    load_label_rules,
+    load_layout,
+    load_overrides,
+    load_templates,
+    load_units,
+)
+from schema.match import Match, Matcher, Query
 
 # What `cchc ingest` looks at. Legacy .doc/.xls/.rtf are taken so that they are reported
 # with what to do about them; anything else (README, images) is listed as skipped.
@@ -42,10 +55,24 @@ class Context:
 
     layout: Layout
     units: Units
+    indicators: Indicators
+    matcher: Matcher
+    templates: list[str]
 
     @classmethod
     def load(cls) -> Context:
-        return cls(layout=load_layout(), units=load_units())
+        indicators = load_indicators()
+        try:
+            matcher = Matcher(indicators, load_label_rules(), load_overrides())
+        except ValueError as exc:
+            raise SchemaError(str(exc)) from exc
+        return cls(
+            layout=load_layout(),
+            units=load_units(),
+            indicators=indicators,
+            matcher=matcher,
+            templates=list(load_templates().templates),
+        )
 
 
 @dataclass
@@ -165,7 +192,8 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
                 f"{len(doc.tables)} table(s); they are kept cell by cell in tables.parquet",
             )
         )
-    result.facts = _facts(rows, ctx, report, findings)
+    matches = _match(rows, ctx, report, findings)
+    result.facts = _facts(rows, matches, ctx, report, findings)
     result.cells = [c for t in other for c in _cells(t, report)]
     result.findings = [_finding_row(f, report) for f in findings]
     report.update(
@@ -175,11 +203,48 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
         report["status"] = "warning"
 
 
-def _facts(rows: list[TableRow], ctx: Context, report: dict, findings: list[Finding]) -> list[dict]:
+def _match(rows: list[TableRow], ctx: Context, report: dict, findings: list[Finding]) -> list[Match]:
+    by_no = {r.row_no: r for r in rows}
+    queries = [Query(r.label, r.section, by_no[r.parent_row_no].label if r.parent_row_no else None) for r in rows]
+    result = ctx.matcher.match(queries, ctx.templates)
+    report["template"] = result.template
+    matches = result.matches
+    for r, m in zip(rows, matches, strict=True):
+        names = ", ".join(f"{i} ({s:.0f})" for i, s in m.candidates)
+        if m.method == "unmatched":
+            findings.append(
+                Finding(
+                    rule="unmatched_label",
+                    severity="warning",
+                    row_no=r.row_no,
+                    message=f"no indicator for '{r.label}'; nearest: {names or 'none'}",
+                )
+            )
+        elif m.needs_review:
+            runner_up = next((f"{i} ({s:.0f})" for i, s in m.candidates if i != m.indicator_id), "none")
+            findings.append(
+                Finding(
+                    rule="match_review",
+                    severity="info",
+                    row_no=r.row_no,
+                    indicator_id=m.indicator_id,
+                    message=f"'{r.label}' matched {m.indicator_id} at {m.score:.0f}; "
+                    f"runner-up {runner_up}: confirm in schema/overrides.csv",
+                )
+            )
+    return matches
+
+
+def _facts(
+    rows: list[TableRow], matches: list[Match], ctx: Context, report: dict, findings: list[Finding]
+) -> list[dict]:
     facts = []
     styles = {t: table_style([r for r in rows if r.table_no == t]) for t in {r.table_no for r in rows}}
-    for r in rows:
-        typed = type_row(r, ctx.units, styles[r.table_no])
+    for r, m in zip(rows, matches, strict=True):
+        ind = ctx.matcher.indicator(m.indicator_id) if m.indicator_id else None
+        value_type = ind.type if ind and ind.type not in {"group"} else None
+        codes = CodeTable(tuple(ind.codes.items())) if ind and ind.codes else None
+        typed = type_row(r, ctx.units, styles[r.table_no], value_type, ind.unit if ind else None, codes)
         v = typed.value
         if v.ambiguous:
             findings.append(
@@ -204,9 +269,9 @@ def _facts(rows: list[TableRow], ctx: Context, report: dict, findings: list[Find
                 "unit_raw": r.unit,
                 "value_raw": r.value,
                 "note_raw": r.note,
-                "indicator_id": None,
-                "match_score": None,
-                "match_method": "unmatched",
+                "indicator_id": m.indicator_id,
+                "match_score": m.score,
+                "match_method": m.method,
                 "value_kind": v.kind.value,
                 "value_num": v.num,
                 "value_den": v.den,
@@ -241,6 +306,26 @@ def _cells(table: RawTable, report: dict) -> Iterator[dict]:
                     "text": text,
                     "page": row.page,
                 }
+
+
+def _indicator_rows(indicators: Indicators) -> list[dict]:
+    return [
+        {
+            "indicator_id": i.id,
+            "section": i.section,
+            "parent_id": i.parent,
+            "label": i.label,
+            "unit": i.unit,
+            "value_type": i.type,
+            "codes": "; ".join(f"{k} = {v}" for k, v in i.codes.items()) if i.codes else None,
+            "templates": ",".join(i.templates),
+            "valid_from": i.valid_from,
+            "valid_to": i.valid_to,
+            "replaced_by": i.replaced_by,
+            "aliases": " | ".join(i.aliases) or None,
+        }
+        for i in indicators.indicators
+    ]
 
 
 def _finding_row(f: Finding, report: dict) -> dict:
@@ -297,7 +382,7 @@ def run_batch(root: Path, out_dir: Path, on_file: Callable[[str], None] | None =
         "findings": to_table(findings, SCHEMAS["findings"]),
         "tables": to_table((c for r in results for c in r.cells), SCHEMAS["tables"]),
         "scores": to_table([], SCHEMAS["scores"]),
-        "indicators": to_table([], SCHEMAS["indicators"]),
+        "indicators": to_table(_indicator_rows(ctx.indicators), SCHEMAS["indicators"]),
     }
     severities = Counter(f["severity"] for f in findings)
     manifest = {

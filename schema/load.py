@@ -85,3 +85,95 @@ class Units(BaseModel):
 @cache
 def load_units(path: Path = SCHEMA_DIR / "units.yaml") -> Units:
     return read_yaml(path, Units)  # type: ignore[return-value]
+
+
+class Indicator(BaseModel):
+    id: str
+    section: str | None
+    parent: str | None
+    label: str
+    unit: str | None
+    type: str
+    codes: dict[str, int] | None = None
+    templates: list[str]
+    aliases: list[str] = []
+    valid_from: int | None = None
+    valid_to: int | None = None
+    replaced_by: str | None = None
+
+
+class Indicators(BaseModel):
+    indicators: list[Indicator]
+
+    def model_post_init(self, _context: object) -> None:
+        ids = [i.id for i in self.indicators]
+        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        if dupes:
+            raise ValueError(f"duplicate indicator ids: {', '.join(dupes)}")
+        known = set(ids)
+        for ind in self.indicators:
+            for ref in (ind.parent, ind.replaced_by):
+                if ref is not None and ref not in known:
+                    raise ValueError(f"{ind.id}: refers to unknown indicator {ref}")
+
+    def by_id(self) -> dict[str, Indicator]:
+        return {i.id: i for i in self.indicators}
+
+
+class Template(BaseModel):
+    level: str
+    description: str
+    valid_from: int | None = None
+    valid_to: int | None = None
+
+
+class Templates(BaseModel):
+    templates: dict[str, Template]
+
+
+class LabelRules(BaseModel):
+    abbreviations: dict[str, str]
+    phrases: dict[str, str] = {}
+    contrasts: list[list[str]] = []
+
+
+class Override(BaseModel):
+    label: str
+    section: str | None = None
+    indicator_id: str
+    note: str | None = None
+
+
+@cache
+def load_indicators(path: Path = SCHEMA_DIR / "indicators.yaml") -> Indicators:
+    indicators: Indicators = read_yaml(path, Indicators)  # type: ignore[assignment]
+    templates = load_templates().templates
+    for ind in indicators.indicators:
+        unknown = set(ind.templates) - set(templates)
+        if unknown:
+            raise SchemaError(f"{path}: {ind.id}: unknown template(s) {sorted(unknown)}")
+    return indicators
+
+
+@cache
+def load_templates(path: Path = SCHEMA_DIR / "templates.yaml") -> Templates:
+    return read_yaml(path, Templates)  # type: ignore[return-value]
+
+
+@cache
+def load_label_rules(path: Path = SCHEMA_DIR / "labels.yaml") -> LabelRules:
+    return read_yaml(path, LabelRules)  # type: ignore[return-value]
+
+
+def load_overrides(path: Path = SCHEMA_DIR / "overrides.csv") -> list[Override]:
+    """Analysts' manual matches; read on every run (not cached) so an edit takes effect."""
+    import csv
+
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if (r.get("label") or "").strip()]
+    try:
+        return [Override.model_validate({k: (v or None) for k, v in r.items() if k}) for r in rows]
+    except ValidationError as exc:
+        raise SchemaError(f"{path}: {exc.errors()[0]['msg']}") from exc

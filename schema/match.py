@@ -1,0 +1,375 @@
+"""Row labels -> canonical indicators.
+
+Order of trust: an analyst's override (manual), the canonical label (exact), a known
+alias (alias), then similarity (fuzzy) with rapidfuzz over the whole report at once.
+Words alone do not decide between indicators that share them: candidates are limited to
+the row's section, the group header the row sits under adds to the score, and one
+indicator is given to one row of a report, in template order ("Số VBQPPL phát hiện trái
+pháp luật" appears twice in II.2: self-inspection first, inspection by authority second).
+A fuzzy candidate that swaps a contrasting word ("cấp huyện" for "cấp xã", "mức độ 3" for
+"mức độ 4") is refused: such labels are ~95 % alike and mean different numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from normalize.text import match_key, strip_diacritics
+from schema.load import Indicator, Indicators, LabelRules, Override
+
+ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
+
+
+def section_ordinal(section: str | None) -> int | None:
+    """ "IV" and "4" are the same section of the form."""
+    if not section:
+        return None
+    s = section.strip().rstrip(".").upper()
+    if s in ROMAN:
+        return ROMAN[s]
+    return int(s) if s.isdigit() else None
+
+
+@dataclass(frozen=True)
+class MatchSettings:
+    # At or above: a fuzzy match is taken. On the seeds, reworded labels of the same
+    # indicator score 91–99 and the nearest wrong indicator that the contrast guard lets
+    # through scores at most ~88.
+    accept: float = 90.0
+    # Between review and accept: taken, with a `match_review` finding naming the runner-up.
+    review: float = 80.0
+    # How much a matching group header adds when ranking candidates (ties between equal labels).
+    parent_weight: float = 0.08
+    # Keys without diacritics are a fallback for labels typed without accents; a small
+    # penalty lets the accented key win when both match.
+    ascii_penalty: float = 2.0
+    # Candidates looked at per row after ranking (the guard may refuse the first ones).
+    depth: int = 8
+
+
+@dataclass(frozen=True)
+class Query:
+    """What the matcher needs of a table row."""
+
+    label: str
+    section: str | None
+    parent_label: str | None
+
+
+@dataclass(frozen=True)
+class Match:
+    indicator_id: str | None
+    score: float
+    method: str  # exact | alias | fuzzy | manual | unmatched
+    candidates: tuple[tuple[str, float], ...] = ()  # best three (id, score), for findings and review
+    needs_review: bool = False
+
+
+@dataclass(frozen=True)
+class ReportMatch:
+    template: str | None
+    shares: dict[str, float]  # per template: share of rows it matches at >= accept
+    matches: list[Match]
+
+
+_Signature = tuple[tuple[frozenset[int], ...], frozenset[str]]
+
+
+@dataclass(frozen=True)
+class _Scores:
+    keys: list[str]
+    signatures: list[_Signature]
+    per_ind: np.ndarray  # rows x indicators: best label/alias similarity, -1 outside the section
+    parents: list[str]  # key of the group header each row sits under
+
+
+class Matcher:
+    def __init__(
+        self,
+        indicators: Indicators,
+        rules: LabelRules,
+        overrides: list[Override],
+        settings: MatchSettings | None = None,
+    ) -> None:
+        self.settings = settings or MatchSettings()
+        self.indicators = indicators.indicators
+        self._by_id = indicators.by_id()
+        # One alternation per pass (abbreviations, then wordings), longest first; each entry
+        # also without accents ("DVSNCL", "so luong"), for labels typed without them.
+        self._passes = [self._replacer(self._with_ascii_forms(table)) for table in (rules.abbreviations, rules.phrases)]
+        self._key_cache: dict[str, str] = {}
+        self._sig_cache: dict[str, _Signature] = {}
+        self._mask_cache: dict[frozenset[str], np.ndarray] = {}
+        self._col_cache: dict[int, np.ndarray] = {}
+        self._raw_cache: dict[str, str] = {}
+        # Contrast words, with and without accents, each mapped to (group, word) pairs: one
+        # finditer per key instead of a search per word.
+        self._n_groups = len(rules.contrasts)
+        where: dict[str, set[tuple[int, int]]] = {}
+        for g, group in enumerate(rules.contrasts):
+            for w, word in enumerate(group):
+                k = self.key(word)
+                for form in (k, self.ascii(k)):
+                    where.setdefault(form, set()).add((g, w))
+        self._contrast_at = where
+        self._contrast_re = self._alternation(where)
+        self._overrides = {(self.key(o.label), section_ordinal(o.section)): o.indicator_id for o in overrides}
+        unknown = sorted({o.indicator_id for o in overrides if o.indicator_id not in self._by_id})
+        if unknown:
+            raise ValueError(f"schema/overrides.csv names unknown indicator ids: {', '.join(unknown)}")
+
+    # --- keys -----------------------------------------------------------------------
+
+    @staticmethod
+    def _alternation(words: dict[str, object]) -> re.Pattern[str]:
+        alts = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) or "(?!)"
+        return re.compile(rf"(?<!\w)(?:{alts})(?!\w)")
+
+    def _with_ascii_forms(self, table: dict[str, str]) -> dict[str, str]:
+        out: dict[str, str] = {}
+        for a, b in table.items():
+            out[match_key(a)] = match_key(b)
+            out.setdefault(self.ascii(match_key(a)), self.ascii(match_key(b)))
+        return out
+
+    def _replacer(self, table: dict[str, str]):
+        pattern = self._alternation(table)
+        return lambda text: pattern.sub(lambda m: table[m.group(0)], text)
+
+    def key(self, label: str) -> str:
+        """Comparison key: case, punctuation, tone placement, abbreviations, wordings folded."""
+        k = self._key_cache.get(label)
+        if k is None:
+            k = match_key(label)
+            for replace in self._passes:
+                k = replace(k)
+            self._key_cache[label] = k
+        return k
+
+    def _raw_key(self, label: str) -> str:
+        k = self._raw_cache.get(label)
+        if k is None:
+            k = self._raw_cache[label] = match_key(label)
+        return k
+
+    @staticmethod
+    def ascii(key: str) -> str:
+        return re.sub(r"(?<=[^\W\d])[1-5]\b", "", strip_diacritics(key))
+
+    def signature(self, key: str) -> _Signature:
+        """Which contrast words a key holds (group by group) and which numbers it prints."""
+        sig = self._sig_cache.get(key)
+        if sig is None:
+            plain = self.ascii(key)
+            found: list[set[int]] = [set() for _ in range(self._n_groups)]
+            for text in (key, plain):
+                for m in self._contrast_re.finditer(text):
+                    for g, w in self._contrast_at[m.group(0)]:
+                        found[g].add(w)
+            sig = tuple(frozenset(f) for f in found), frozenset(re.findall(r"(?<!\w)\d+(?!\w)", plain))
+            self._sig_cache[key] = sig
+        return sig
+
+    @staticmethod
+    def contrast(row: _Signature, ind: _Signature) -> bool:
+        """True when the two cannot name the same indicator: they swap words of a contrast
+        group, or both print numbers and not the same ones. A false contrast costs a match
+        (the row stays unmatched), never a wrong number."""
+        for row_has, ind_has in zip(row[0], ind[0], strict=True):
+            if row_has - ind_has and ind_has - row_has:
+                return True
+        return bool(row[1] and ind[1] and row[1] != ind[1])
+
+    @cached_property
+    def _choices(self) -> tuple[list[str], list[str], np.ndarray]:
+        """Every label and alias as a key, with the indicator it names."""
+        keys, owner = [], []
+        for n, ind in enumerate(self.indicators):
+            for text in [ind.label, *ind.aliases]:
+                keys.append(self.key(text))
+                owner.append(n)
+        return keys, [self.ascii(k) for k in keys], np.asarray(owner)
+
+    @cached_property
+    def _raw_choices(self) -> list[str]:
+        """The same keys without abbreviations expanded: a typo inside an abbreviation
+        ("TTC" for "TTHC") defeats the expansion but not this comparison."""
+        return [match_key(t) for ind in self.indicators for t in [ind.label, *ind.aliases]]
+
+    @cached_property
+    def _label_keys(self) -> dict[str, tuple[str, set[str]]]:
+        return {i.id: (self.key(i.label), {self.key(a) for a in i.aliases}) for i in self.indicators}
+
+    @cached_property
+    def _signatures(self) -> dict[str, list[_Signature]]:
+        return {i.id: [self.signature(self.key(t)) for t in [i.label, *i.aliases]] for i in self.indicators}
+
+    @cached_property
+    def _parent_keys(self) -> list[str]:
+        return [self.key(self._by_id[i.parent].label) if i.parent else "" for i in self.indicators]
+
+    @cached_property
+    def _exact(self) -> dict[str, list[int]]:
+        """Key -> indicators whose label or alias has exactly that key."""
+        keys, _, owner = self._choices
+        out: dict[str, list[int]] = {}
+        for k, n in zip(keys, owner, strict=True):
+            if n not in out.setdefault(k, []):
+                out[k].append(int(n))
+        return out
+
+    def _choice_columns(self, section: int) -> np.ndarray:
+        """Columns of the label/alias keys whose indicator is in `section` (all for 0)."""
+        cols = self._col_cache.get(section)
+        if cols is None:
+            owner = self._choices[2]
+            cols = np.arange(len(owner)) if section == 0 else np.flatnonzero(self._sections[owner] == section)
+            self._col_cache[section] = cols
+        return cols
+
+    @cached_property
+    def _sections(self) -> np.ndarray:
+        return np.array([section_ordinal(i.section) or 0 for i in self.indicators])
+
+    def _in_template(self, templates: set[str] | None) -> np.ndarray:
+        key = frozenset(templates or ())
+        mask = self._mask_cache.get(key)
+        if mask is None:
+            mask = np.array([not key or bool(key & set(i.templates)) for i in self.indicators])
+            self._mask_cache[key] = mask
+        return mask
+
+    # --- matching -------------------------------------------------------------------
+
+    def match(self, queries: list[Query], templates: list[str]) -> ReportMatch:
+        """Detect the report's form among `templates` and match its rows, preferring that form."""
+        scores = self._score(queries)
+        shares: dict[str, float] = {}
+        for t in templates:
+            best = np.where(self._in_template({t})[None, :], scores.per_ind, -1.0).max(axis=1, initial=-1.0)
+            shares[t] = float(np.mean(best >= self.settings.accept)) if queries else 0.0
+        template = None
+        if shares and max(shares.values()) > 0:
+            template = max(templates, key=lambda t: (shares[t], -templates.index(t)))
+        return ReportMatch(template, shares, self._assign(queries, scores, {template} if template else None))
+
+    def match_report(self, queries: list[Query], templates: set[str] | None = None) -> list[Match]:
+        """Match all rows of one report, preferring the indicators of `templates`."""
+        return self._assign(queries, self._score(queries), templates)
+
+    def _score(self, queries: list[Query]) -> _Scores:
+        """Exact keys by lookup; the rest with one cdist call, not a Python loop over pairs."""
+        keys, ascii_keys, owner = self._choices
+        q_keys = [self.key(q.label) for q in queries]
+        per_ind = np.full((len(queries), len(self.indicators)), -1.0, dtype=np.float32)
+        fuzzy_rows = []
+        for qi, k in enumerate(q_keys):
+            exact = self._exact.get(k)
+            if exact:
+                per_ind[qi, exact] = 100.0
+            else:
+                fuzzy_rows.append(qi)
+        q_sections = np.array([section_ordinal(q.section) or 0 for q in queries])
+        # Fuzzy rows are compared only with the indicators of their own section.
+        by_section: dict[int, list[int]] = {}
+        for qi in fuzzy_rows:
+            by_section.setdefault(int(q_sections[qi]), []).append(qi)
+        for section, rows in by_section.items():
+            cols = self._choice_columns(section)
+            fk = [q_keys[i] for i in rows]
+            scores = process.cdist(fk, [keys[c] for c in cols], scorer=fuzz.ratio, dtype=np.float32, workers=1)
+            raw = process.cdist(
+                [self._raw_key(queries[i].label) for i in rows],
+                [self._raw_choices[c] for c in cols],
+                scorer=fuzz.ratio,
+                dtype=np.float32,
+                workers=1,
+            )
+            plain = process.cdist(
+                [self.ascii(k) for k in fk],
+                [ascii_keys[c] for c in cols],
+                scorer=fuzz.ratio,
+                dtype=np.float32,
+                workers=1,
+            )
+            scores = np.maximum(np.maximum(scores, raw), plain - self.settings.ascii_penalty)
+            sub = np.full((len(rows), len(self.indicators)), -1.0, dtype=np.float32)
+            np.maximum.at(sub.T, owner[cols], scores.T)  # best over each indicator's label and aliases
+            per_ind[rows] = sub
+        same_section = (q_sections[:, None] == 0) | (q_sections[:, None] == self._sections[None, :])
+        per_ind = np.where(same_section, per_ind, -1.0)
+        parents = [self.key(q.parent_label) if q.parent_label else "" for q in queries]
+        return _Scores(q_keys, [self.signature(k) for k in q_keys], per_ind, parents)
+
+    def _assign(self, queries: list[Query], s: _Scores, templates: set[str] | None) -> list[Match]:
+        preferred = self._in_template(templates)
+        taken: set[str] = set()
+        out: list[Match] = []
+        for qi, q in enumerate(queries):
+            match = self._manual(q, s.keys[qi])
+            if match is None:
+                # The report's own form first; any form when nothing there is close enough
+                # (a district may print a row of the department form).
+                match = self._best(qi, s, preferred, taken)
+                if match.indicator_id is None and templates:
+                    match = self._best(qi, s, None, taken)
+            out.append(match)
+            if match.indicator_id:
+                taken.add(match.indicator_id)
+        return out
+
+    def _best(self, qi: int, s: _Scores, allowed: np.ndarray | None, taken: set[str]) -> Match:
+        row = s.per_ind[qi]
+        exact = self._exact.get(s.keys[qi])
+        if exact:  # the common case: a lookup, no ranking of every indicator
+            order = [i for i in exact if row[i] >= 0 and (allowed is None or allowed[i])]
+        else:
+            if allowed is not None:
+                row = np.where(allowed, row, -1.0)
+            order = [int(i) for i in np.argsort(-row, kind="stable")[: self.settings.depth] if row[i] >= 0]
+        # The group header the row sits under breaks ties between equal labels (IV.3 / IV.4).
+        parent = s.parents[qi]
+
+        def rank(i: int) -> float:
+            bonus = fuzz.ratio(parent, self._parent_keys[i]) if parent and self._parent_keys[i] else 0.0
+            return float(row[i]) + (self.settings.parent_weight * bonus if row[i] >= self.settings.review else 0.0)
+
+        order.sort(key=lambda i: -rank(i))
+        top: list[tuple[str, float]] = []
+        for i in order:
+            score, ind = float(row[i]), self.indicators[i]
+            if score < 100 and all(self.contrast(s.signatures[qi], sig) for sig in self._signatures[ind.id]):
+                continue
+            top.append((ind.id, round(score, 1)))
+            if len(top) >= 3 and any(c[0] not in taken for c in top):
+                break  # enough to choose from and to show the analyst
+        if not top:
+            return Match(None, 0.0, "unmatched")
+        # One indicator per row of a report: a later row with the same words takes the next
+        # indicator of equal score (template order), not the one already given.
+        chosen = next((c for c in top if c[0] not in taken and c[1] >= top[0][1] - 0.5), top[0])
+        candidates = tuple(top[:3])
+        ind_id, score = chosen
+        label_key, alias_keys = self._label_keys[ind_id]
+        if s.keys[qi] == label_key:
+            return Match(ind_id, 100.0, "exact", candidates)
+        if s.keys[qi] in alias_keys:
+            return Match(ind_id, 100.0, "alias", candidates)
+        if score >= self.settings.review:
+            return Match(ind_id, score, "fuzzy", candidates, needs_review=score < self.settings.accept)
+        return Match(None, score, "unmatched", candidates)
+
+    def _manual(self, q: Query, key: str) -> Match | None:
+        for section in (section_ordinal(q.section), None):
+            ind = self._overrides.get((key, section))
+            if ind is not None:
+                return Match(ind, 100.0, "manual")
+        return None
+
+    def indicator(self, indicator_id: str) -> Indicator:
+        return self._by_id[indicator_id]

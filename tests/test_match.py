@@ -1,0 +1,196 @@
+"""The label matcher on the seed labels, and on those labels as other agencies type them."""
+
+from __future__ import annotations
+
+import random
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from normalize.text import strip_diacritics
+from schema.load import load_indicators, load_label_rules, load_overrides
+from schema.match import Matcher, Query
+from tests.conftest import SEED
+
+TEMPLATE = {"000": "huyen_2023", "001": "so_2023", "002": "huyen_2023", "003": "tinh_2023"}
+
+
+@pytest.fixture(scope="module")
+def matcher() -> Matcher:
+    return Matcher(load_indicators(), load_label_rules(), [])
+
+
+def queries(rows, label=lambda r: r.label):
+    by_no = {r.row_no: r for r in rows}
+    return [Query(label(r), r.section, by_no[r.parent_row_no].label if r.parent_row_no else None) for r in rows]
+
+
+@pytest.fixture(scope="module")
+def seed_matches(seed_rows, matcher):
+    return {
+        k: matcher.match(queries(seed_rows[k]), list(TEMPLATE.values()) and ["huyen_2023", "so_2023", "tinh_2023"])
+        for k in TEMPLATE
+    }
+
+
+def test_every_seed_row_is_matched_once_per_report(seed_matches, seed_rows):
+    for key, result in seed_matches.items():
+        assert result.template == TEMPLATE[key], key
+        ids = [m.indicator_id for m in result.matches]
+        assert None not in ids, [
+            r.label for r, m in zip(seed_rows[key], result.matches, strict=True) if m.indicator_id is None
+        ]
+        assert len(ids) == len(set(ids)), key  # rows that share words get distinct ids
+        assert {m.method for m in result.matches} <= {"exact", "alias"}
+
+
+def ids_of(seed_rows, seed_matches, key, label):
+    return [m.indicator_id for r, m in zip(seed_rows[key], seed_matches[key].matches, strict=True) if r.label == label]
+
+
+def test_context_decides_between_rows_that_share_words(seed_rows, seed_matches):
+    # II.2: self-inspection first, then inspection by authority
+    for key in ("000", "002"):
+        assert ids_of(seed_rows, seed_matches, key, "Số VBQPPL phát hiện trái pháp luật") == [
+            "ii.tu_kiem_tra_so_vbqppl_phat_hien_trai_phap_luat",
+            "ii.kiem_tra_so_vbqppl_phat_hien_trai_phap_luat",
+        ]
+    # I.2 and IV.6
+    assert ids_of(seed_rows, seed_matches, "000", "Số vấn đề phát hiện qua kiểm tra") == [
+        "i.so_van_de_phat_hien_qua_kiem_tra",
+        "iv.so_van_de_phat_hien_qua_kiem_tra",
+    ]
+    # IV.3 (salaried staff of public units) and IV.4 (fully self-financed units)
+    for key in ("000", "001", "002"):
+        assert ids_of(seed_rows, seed_matches, key, "Tổng số người làm việc có mặt") == [
+            "iv.sncl_tong_so_nguoi_lam_viec_co_mat",
+            "iv.tu_chu_tong_so_nguoi_lam_viec_co_mat",
+        ]
+    # 002 lists the documents sent at district level, then at commune level
+    ids = ids_of(
+        seed_rows,
+        seed_matches,
+        "002",
+        "- Số lượng văn bản được gửi hoàn toàn dưới dạng điện tử và song song với văn bản giấy",
+    )
+    assert len(ids) == 2 and ids[0] != ids[1] and ids[1].endswith("_cap_xa")
+
+
+def test_one_indicator_across_templates(seed_rows, seed_matches):
+    for label in (
+        "Số nhiệm vụ đề ra trong kế hoạch",
+        "Tổng số biên chế được giao trong năm",
+        "Số nhiệm vụ đã hoàn thành",
+    ):
+        found = {k: ids_of(seed_rows, seed_matches, k, label) for k in TEMPLATE}
+        assert len({i for ids in found.values() for i in ids}) == 1, found
+    # worded differently by the department and the provincial form, same indicator
+    assert ids_of(seed_rows, seed_matches, "001", "Số VBQPPL đã tham mưu ban hành") == ["ii.so_vbqppl_da_ban_hanh"]
+    assert ids_of(seed_rows, seed_matches, "003", "Số VBQPPL đã ban hành/tham mưu ban hành") == [
+        "ii.so_vbqppl_da_ban_hanh"
+    ]
+    assert ids_of(seed_rows, seed_matches, "000", "Số VBQPPL đã ban hành") == ["ii.so_vbqppl_da_ban_hanh"]
+    # a department's own divisions are not "departments inspected"
+    assert ids_of(seed_rows, seed_matches, "001", "Số phòng ban đã kiểm tra") != ids_of(
+        seed_rows, seed_matches, "003", "Số sở, ngành đã kiểm tra"
+    )
+
+
+def typo(label: str, rnd: random.Random) -> str:
+    """Drop one letter from the middle of a word of four letters or more."""
+    words = label.split()
+    long = [i for i, w in enumerate(words) if len(w) >= 4 and w.isalpha()]
+    if not long:
+        return label
+    i = rnd.choice(long)
+    j = rnd.randrange(1, len(words[i]) - 1)
+    words[i] = words[i][:j] + words[i][j + 1 :]
+    return " ".join(words)
+
+
+PERTURBATIONS = {
+    "no_diacritics": strip_diacritics,
+    "nfd": lambda s: unicodedata.normalize("NFD", s),
+    "upper": str.upper,
+    "trailing_colon": lambda s: s.rstrip(".: ") + ":",
+    "so_luong": lambda s: (
+        s.replace("Số ", "Số lượng ", 1) if s.startswith("Số ") and not s.startswith("Số lượng") else s
+    ),
+    "expanded": lambda s: s.replace("TTHC", "thủ tục hành chính").replace("VBQPPL", "văn bản quy phạm pháp luật"),
+    "contracted": lambda s: s.replace("thủ tục hành chính", "TTHC").replace("Ủy ban nhân dân", "UBND"),
+}
+
+
+@pytest.mark.parametrize("name", PERTURBATIONS)
+def test_labels_as_others_type_them_reach_the_same_id(name, seed_rows, seed_matches, matcher):
+    change = PERTURBATIONS[name]
+    for key in TEMPLATE:
+        got = matcher.match(queries(seed_rows[key], lambda r: change(r.label)), ["huyen_2023", "so_2023", "tinh_2023"])
+        want = [m.indicator_id for m in seed_matches[key].matches]
+        wrong = [
+            (r.label, w, g.indicator_id)
+            for r, w, g in zip(seed_rows[key], want, got.matches, strict=True)
+            if g.indicator_id != w
+        ]
+        assert not wrong, (name, key, wrong[:5])
+
+
+def test_typos_reach_the_same_id_or_stay_unmatched(seed_rows, seed_matches, matcher):
+    """One letter dropped from one word of every label: never a wrong id; nearly always the right one."""
+    rnd = random.Random(7)
+    right = total = 0
+    for key in TEMPLATE:
+        got = matcher.match(
+            queries(seed_rows[key], lambda r: typo(r.label, rnd)), ["huyen_2023", "so_2023", "tinh_2023"]
+        )
+        for w, g in zip(seed_matches[key].matches, got.matches, strict=True):
+            total += 1
+            assert g.indicator_id in (w.indicator_id, None), (w.indicator_id, g.indicator_id)
+            right += g.indicator_id == w.indicator_id
+    assert right / total >= 0.95, (right, total)
+
+
+def test_invented_and_contrasting_labels_stay_unmatched(matcher):
+    qs = [Query("Số con mèo được nuôi tại cơ quan", "IV", None), Query("Số ô tô công vụ đã thanh lý", "VI", None)]
+    assert [m.method for m in matcher.match_report(qs)] == ["unmatched", "unmatched"]
+    # "mức độ 5" is no indicator, however close its words are to "mức độ 4"
+    (m,) = matcher.match_report([Query("Tổng số TTHC cung cấp trực tuyến mức độ 5", "VII", None)])
+    assert m.indicator_id is None and m.candidates  # the nearest ones are listed for the analyst
+    # a commune-level rate is never read as the district-level one
+    (m,) = matcher.match_report(
+        [Query("Ty le ho so TTHC do UBND cap xa tiep nhan duoc giai quyet dung han", "III", None)], {"huyen_2023"}
+    )
+    assert m.indicator_id == "iii.ty_le_ho_so_tthc_do_ubnd_cap_xa_tiep_nhan_duoc_giai_quyet_dung"
+
+
+def test_analyst_override_wins(tmp_path: Path):
+    csv = tmp_path / "overrides.csv"
+    csv.write_text(
+        "label,section,indicator_id,note\nSố cuộc họp giao ban về CCHC,I,i.so_van_ban_chi_dao_cchc_da_ban_hanh,test\n",
+        encoding="utf-8",
+    )
+    m = Matcher(load_indicators(), load_label_rules(), load_overrides(csv))
+    (got,) = m.match_report([Query("Số cuộc họp giao ban về CCHC", "I", None)])
+    assert (got.indicator_id, got.method, got.score) == ("i.so_van_ban_chi_dao_cchc_da_ban_hanh", "manual", 100.0)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("label,section,indicator_id\nX,I,no.such.id\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"no\.such\.id"):
+        Matcher(load_indicators(), load_label_rules(), load_overrides(bad))
+
+
+def test_schema_file_is_consistent():
+    inds = load_indicators().indicators
+    ids = [i.id for i in inds]
+    assert len(ids) == len(set(ids))
+    by_id = {i.id: i for i in inds}
+    for i in inds:
+        assert i.parent is None or by_id[i.parent].section == i.section, i.id
+        assert i.type in {"count", "percent", "decimal", "bool", "code", "text", "group"}, i.id
+    assert by_id["vii.tong_so_tthc_cung_cap_truc_tuyen_muc_do_4"].replaced_by == (
+        "vii.so_tthc_cung_cap_dvc_truc_tuyen_toan_trinh"
+    )
+
+
+def test_seed_paths_exist():
+    assert all(p.exists() for p in SEED.values())
