@@ -23,6 +23,7 @@ from extractors.base import Document, RawTable
 from normalize.numbers import CodeTable
 from normalize.text import clean_cell
 from pipeline.assemble import assemble_table, find_shape
+from pipeline.metadata import read_metadata
 from pipeline.models import Finding, TableRow
 from pipeline.values import table_style, type_row
 from pipeline.write import CONTRACT_VERSION, SCHEMAS, to_table, write_outputs
@@ -31,6 +32,7 @@ from schema.load import (
     Layout,
     SchemaError,
     Units,
+    load_agencies,
     load_indicators,
     load_label_rules,
     load_layout,
@@ -39,6 +41,7 @@ from schema.load import (
     load_units,
 )
 from schema.match import Match, Matcher, Query
+from schema.registry import AgencyRegistry
 
 # What `cchc ingest` looks at. Legacy .doc/.xls/.rtf are taken so that they are reported
 # with what to do about them; anything else (README, images) is listed as skipped.
@@ -58,6 +61,7 @@ class Context:
     indicators: Indicators
     matcher: Matcher
     templates: list[str]
+    registry: AgencyRegistry
 
     @classmethod
     def load(cls) -> Context:
@@ -67,6 +71,7 @@ class Context:
         except ValueError as exc:
             raise SchemaError(str(exc)) from exc
         return cls(
+            registry=AgencyRegistry(load_agencies()),
             layout=load_layout(),
             units=load_units(),
             indicators=indicators,
@@ -176,13 +181,25 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
         raise ExtractionError("no table found: this does not look like a CCHC report")
     rows: list[TableRow] = []
     other: list[RawTable] = []
+    stats_tables: list[int] = []
     for table in doc.tables:
         shape = find_shape(table, ctx.layout)
         if shape is None:
             other.append(table)
             continue
+        stats_tables.append(table.index)
         rows.extend(assemble_table(table, shape, first_row_no=len(rows) + 1))
-    findings: list[Finding] = []
+    meta = read_metadata(doc, stats_tables[0] if stats_tables else None, rows, report["source_file"], ctx.registry)
+    report.update(
+        agency=meta.agency,
+        agency_level=meta.agency_level,
+        period_type=meta.period_type,
+        period_num=meta.period_num,
+        year=meta.year,
+        report_no=meta.report_no,
+        metadata_source=meta.source_summary,
+    )
+    findings: list[Finding] = list(meta.findings)
     if not rows:
         findings.append(
             Finding(
@@ -354,6 +371,32 @@ class BatchSummary:
         return 1 if self.failed else 0
 
 
+def _flag_duplicate_submissions(results: list[FileResult]) -> None:
+    """Two reports of one agency for one period: a finding on both; both are kept."""
+    groups: dict[tuple, list[FileResult]] = {}
+    for r in results:
+        rep = r.report
+        if rep["status"] != "failed" and rep["agency"] and rep["period_type"] != "unknown" and rep["year"]:
+            groups.setdefault((rep["agency"], rep["period_type"], rep["period_num"], rep["year"]), []).append(r)
+    for (agency, ptype, pnum, year), group in groups.items():
+        if len(group) < 2:
+            continue
+        for r in group:
+            others = ", ".join(o.report["source_file"] for o in group if o is not r)
+            period = f"{ptype} {pnum or ''}/{year}".replace(" /", "/")
+            r.findings.append(
+                _finding_row(
+                    Finding(
+                        rule="duplicate_submission",
+                        severity="warning",
+                        message=f"{agency} has another report for {period}: {others}; both are kept, "
+                        f"remove the one that is superseded",
+                    ),
+                    r.report,
+                )
+            )
+
+
 def run_batch(root: Path, out_dir: Path, on_file: Callable[[str], None] | None = None) -> BatchSummary:
     if not root.is_dir():
         raise UsageError(f"input folder not found or not a folder: {root}")
@@ -373,6 +416,7 @@ def run_batch(root: Path, out_dir: Path, on_file: Callable[[str], None] | None =
         if on_file:
             on_file(_rel(path, root))
         results.append(ingest_file(path, root, ctx))
+    _flag_duplicate_submissions(results)
     facts = [f for r in results for f in r.facts]
     findings = [f for r in results for f in r.findings]
     reports = [r.report for r in results]

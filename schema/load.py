@@ -177,3 +177,30 @@ def load_overrides(path: Path = SCHEMA_DIR / "overrides.csv") -> list[Override]:
         return [Override.model_validate({k: (v or None) for k, v in r.items() if k}) for r in rows]
     except ValidationError as exc:
         raise SchemaError(f"{path}: {exc.errors()[0]['msg']}") from exc
+
+
+class Agency(BaseModel):
+    name: str
+    level: str
+    aliases: list[str] = []
+    codes: list[str] = []
+    valid_from: int | None = None
+    valid_to: int | None = None
+
+
+class AgencyFile(BaseModel):
+    province: str
+    agencies: list[Agency]
+
+
+@cache
+def load_agencies(folder: Path = SCHEMA_DIR / "agencies") -> tuple[Agency, ...]:
+    """Every province file in schema/agencies/, in name order."""
+    out: list[Agency] = []
+    for path in sorted(folder.glob("*.yaml")):
+        data: AgencyFile = read_yaml(path, AgencyFile)  # type: ignore[assignment]
+        for a in data.agencies:
+            if a.level not in {"tinh", "so", "huyen", "xa"}:
+                raise SchemaError(f"{path}: {a.name}: level must be tinh, so, huyen or xa, not {a.level!r}")
+        out.extend(data.agencies)
+    return tuple(out)

@@ -89,3 +89,21 @@ def test_seed_004_is_ingested_without_crash(tmp_path: Path):
     assert report["status"] == "ok" and report["n_tables"] == 16
     cells = pq.read_table(tmp_path / "o" / "tables.parquet").to_pylist()
     assert any(c["text"] == "81.70" for c in cells)  # the 2023 PAR Index total is kept, cell by cell
+
+
+def test_duplicate_submission_flags_both_and_keeps_both(tmp_path: Path):
+    src = tmp_path / "in"
+    src.mkdir()
+    seed = RAW / "2023-Q1_So-LDTBXH_phu-luc.txt"
+    shutil.copy(seed, src / "a.txt")
+    # the same report sent again, re-saved with a BOM: other bytes, same agency and period
+    (src / "b.txt").write_bytes(b"\xef\xbb\xbf" + seed.read_bytes())
+    result = CliRunner().invoke(app, ["ingest", str(src), "--out", str(tmp_path / "o")])
+    assert result.exit_code == 0, result.output
+    findings = [
+        f for f in pq.read_table(tmp_path / "o" / "findings.parquet").to_pylist() if f["rule"] == "duplicate_submission"
+    ]
+    assert sorted(f["source_file"] for f in findings) == ["a.txt", "b.txt"]
+    assert "quy 1/2023" in findings[0]["message"] and findings[0]["severity"] == "warning"
+    reports = pq.read_table(tmp_path / "o" / "reports.parquet").to_pylist()
+    assert [r["n_rows"] for r in reports] == [185, 185]

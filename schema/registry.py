@@ -1,0 +1,43 @@
+"""Which agency a piece of text names, by the registry in schema/agencies/."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from normalize.text import strip_diacritics
+from schema.load import Agency
+
+
+def agency_key(text: str) -> str:
+    """Accents, case and punctuation dropped: "Sở LĐ-TB&XH" -> "so ld tb xh"."""
+    return " ".join(re.findall(r"[0-9a-z]+", strip_diacritics(text).lower()))
+
+
+@dataclass(frozen=True)
+class Mention:
+    agency: Agency
+    alias: str
+    start: int  # position in the folded text
+
+
+class AgencyRegistry:
+    def __init__(self, agencies: tuple[Agency, ...]) -> None:
+        self.agencies = agencies
+        forms: dict[str, Agency] = {}
+        for a in agencies:
+            for alias in [a.name, *a.aliases]:
+                forms.setdefault(agency_key(alias), a)
+        self._forms = forms
+        alts = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True) if f)
+        self._pattern = re.compile(rf"(?<![0-9a-z])(?:{alts})(?![0-9a-z])")
+        self._codes = {agency_key(c).replace(" ", ""): a for a in agencies for c in a.codes}
+
+    def mentions(self, text: str) -> list[Mention]:
+        """Agencies named in the text, in order, the longest name at each place."""
+        folded = agency_key(text)
+        return [Mention(self._forms[m.group(0)], m.group(0), m.start()) for m in self._pattern.finditer(folded)]
+
+    def by_code(self, code: str) -> Agency | None:
+        """The issuer code of a report number ("SLĐTBXH" in "85/BC-SLĐTBXH")."""
+        return self._codes.get(agency_key(code).replace(" ", ""))
