@@ -135,6 +135,7 @@ class LabelRules(BaseModel):
     abbreviations: dict[str, str]
     phrases: dict[str, str] = {}
     contrasts: list[list[str]] = []
+    qualifiers: list[str] = []
 
 
 class Override(BaseModel):

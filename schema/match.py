@@ -12,6 +12,7 @@ A fuzzy candidate that swaps a contrasting word ("cấp huyện" for "cấp xã"
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -77,7 +78,8 @@ class ReportMatch:
     matches: list[Match]
 
 
-_Signature = tuple[tuple[frozenset[int], ...], frozenset[str]]
+# (contrast words found, group by group; numbers printed; qualifiers present)
+_Signature = tuple[tuple[frozenset[int], ...], frozenset[str], tuple[bool, ...]]
 
 
 @dataclass(frozen=True)
@@ -109,9 +111,12 @@ class Matcher:
         self._raw_cache: dict[str, str] = {}
         # Contrast words, with and without accents, each mapped to (group, word) pairs: one
         # finditer per key instead of a search per word.
-        self._n_groups = len(rules.contrasts)
+        # A qualifier is a group of one: present on one side only is a contrast too.
+        groups = [*rules.contrasts, *([q] for q in rules.qualifiers)]
+        self._n_exclusive = len(rules.contrasts)
+        self._n_groups = len(groups)
         where: dict[str, set[tuple[int, int]]] = {}
-        for g, group in enumerate(rules.contrasts):
+        for g, group in enumerate(groups):
             for w, word in enumerate(group):
                 k = self.key(word)
                 for form in (k, self.ascii(k)):
@@ -122,6 +127,36 @@ class Matcher:
         unknown = sorted({o.indicator_id for o in overrides if o.indicator_id not in self._by_id})
         if unknown:
             raise ValueError(f"schema/overrides.csv names unknown indicator ids: {', '.join(unknown)}")
+
+    def without(self, ids: set[str]) -> Matcher:
+        """The same matcher with some indicators removed (references to them dropped),
+        sharing the key caches: "what would this label match if X were not in the schema"."""
+        kept = [
+            i.model_copy(
+                update={
+                    "parent": None if i.parent in ids else i.parent,
+                    "replaced_by": None if i.replaced_by in ids else i.replaced_by,
+                }
+            )
+            for i in self.indicators
+            if i.id not in ids
+        ]
+        clone = copy.copy(self)
+        clone.indicators = kept
+        clone._by_id = {i.id: i for i in kept}
+        clone._mask_cache, clone._col_cache = {}, {}
+        for name in (
+            "_choices",
+            "_raw_choices",
+            "_label_keys",
+            "_signatures",
+            "_parent_keys",
+            "_exact",
+            "_sections",
+            "_position",
+        ):
+            clone.__dict__.pop(name, None)
+        return clone
 
     # --- keys -----------------------------------------------------------------------
 
@@ -171,18 +206,23 @@ class Matcher:
                 for m in self._contrast_re.finditer(text):
                     for g, w in self._contrast_at[m.group(0)]:
                         found[g].add(w)
-            sig = tuple(frozenset(f) for f in found), frozenset(re.findall(r"(?<!\w)\d+(?!\w)", plain))
+            groups = tuple(frozenset(f) for f in found)
+            qualifiers = tuple(bool(f) for f in found[self._n_exclusive :])
+            sig = groups, frozenset(re.findall(r"(?<!\w)\d+(?!\w)", plain)), qualifiers
             self._sig_cache[key] = sig
         return sig
 
     @staticmethod
     def contrast(row: _Signature, ind: _Signature) -> bool:
         """True when the two cannot name the same indicator: they swap words of a contrast
-        group, or both print numbers and not the same ones. A false contrast costs a match
-        (the row stays unmatched), never a wrong number."""
-        for row_has, ind_has in zip(row[0], ind[0], strict=True):
+        group, one has a qualifier the other lacks, or both print numbers and not the same
+        ones. A false contrast costs a match (the row stays unmatched), never a wrong number."""
+        n = len(row[0]) - len(row[2])
+        for row_has, ind_has in zip(row[0][:n], ind[0][:n], strict=True):
             if row_has - ind_has and ind_has - row_has:
                 return True
+        if row[2] != ind[2]:  # a qualifier on one side only
+            return True
         return bool(row[1] and ind[1] and row[1] != ind[1])
 
     @cached_property
@@ -310,20 +350,22 @@ class Matcher:
         preferred = self._in_template(templates)
         taken: set[str] = set()
         out: list[Match] = []
+        previous = -1  # schema position of the last matched row: template order breaks ties
         for qi, q in enumerate(queries):
             match = self._manual(q, s.keys[qi])
             if match is None:
                 # The report's own form first; any form when nothing there is close enough
                 # (a district may print a row of the department form).
-                match = self._best(qi, s, preferred, taken)
+                match = self._best(qi, s, preferred, taken, previous)
                 if match.indicator_id is None and templates:
-                    match = self._best(qi, s, None, taken)
+                    match = self._best(qi, s, None, taken, previous)
             out.append(match)
             if match.indicator_id:
                 taken.add(match.indicator_id)
+                previous = self._position[match.indicator_id]
         return out
 
-    def _best(self, qi: int, s: _Scores, allowed: np.ndarray | None, taken: set[str]) -> Match:
+    def _best(self, qi: int, s: _Scores, allowed: np.ndarray | None, taken: set[str], previous: int) -> Match:
         row = s.per_ind[qi]
         exact = self._exact.get(s.keys[qi])
         if exact:  # the common case: a lookup, no ranking of every indicator
@@ -339,20 +381,25 @@ class Matcher:
             bonus = fuzz.ratio(parent, self._parent_keys[i]) if parent and self._parent_keys[i] else 0.0
             return float(row[i]) + (self.settings.parent_weight * bonus if row[i] >= self.settings.review else 0.0)
 
-        order.sort(key=lambda i: -rank(i))
+        ranks = {i: rank(i) for i in order}
+        order.sort(key=lambda i: -ranks[i])
         top: list[tuple[str, float]] = []
+        closest_refused: tuple[str, float] | None = None
         for i in order:
             score, ind = float(row[i]), self.indicators[i]
             if score < 100 and all(self.contrast(s.signatures[qi], sig) for sig in self._signatures[ind.id]):
+                closest_refused = closest_refused or (ind.id, round(score, 1))
                 continue
             top.append((ind.id, round(score, 1)))
             if len(top) >= 3 and any(c[0] not in taken for c in top):
                 break  # enough to choose from and to show the analyst
+        if closest_refused and (not top or closest_refused[1] > top[0][1]):
+            # The label is closest to an indicator it contrasts with: it names something like
+            # it but not it (or is that one, mistyped). Never fall through to a farther one.
+            return Match(None, closest_refused[1], "unmatched", (closest_refused, *top[:2]))
         if not top:
             return Match(None, 0.0, "unmatched")
-        # One indicator per row of a report: a later row with the same words takes the next
-        # indicator of equal score (template order), not the one already given.
-        chosen = next((c for c in top if c[0] not in taken and c[1] >= top[0][1] - 0.5), top[0])
+        chosen = self._tie_break(top, {self.indicators[i].id: r for i, r in ranks.items()}, taken, previous)
         candidates = tuple(top[:3])
         ind_id, score = chosen
         label_key, alias_keys = self._label_keys[ind_id]
@@ -364,7 +411,28 @@ class Matcher:
             return Match(ind_id, score, "fuzzy", candidates, needs_review=score < self.settings.accept)
         return Match(None, score, "unmatched", candidates)
 
+    def _tie_break(
+        self, top: list[tuple[str, float]], rank: dict[str, float], taken: set[str], previous: int
+    ) -> tuple[str, float]:
+        """One indicator per row of a report. Among candidates of equal score (identical
+        labels in two groups: 002 lists the documents sent at district level, then at
+        commune level, in the same words) the group header decides, then template order:
+        the candidate that follows the previous row's indicator."""
+        ties = [c for c in top if c[1] >= top[0][1] - 0.5 and c[0] not in taken]
+        if not ties:
+            return top[0]
+        best = max(rank[c[0]] for c in ties)
+        ties = [c for c in ties if rank[c[0]] >= best - 0.5]
+        following = [c for c in ties if self._position[c[0]] > previous]
+        return min(following or ties, key=lambda c: self._position[c[0]])
+
+    @cached_property
+    def _position(self) -> dict[str, int]:
+        return {i.id: n for n, i in enumerate(self.indicators)}
+
     def _manual(self, q: Query, key: str) -> Match | None:
+        if not self._overrides:
+            return None
         for section in (section_ordinal(q.section), None):
             ind = self._overrides.get((key, section))
             if ind is not None:
