@@ -25,11 +25,14 @@ from normalize.text import clean_cell
 from pipeline.assemble import assemble_table, find_shape
 from pipeline.metadata import read_metadata
 from pipeline.models import Finding, TableRow
+from pipeline.validate import ReportData, apply_severities, validate
 from pipeline.values import table_style, type_row
 from pipeline.write import CONTRACT_VERSION, SCHEMAS, to_table, write_outputs
 from schema.load import (
     Indicators,
     Layout,
+    Relations,
+    Rules,
     SchemaError,
     Units,
     load_agencies,
@@ -37,6 +40,8 @@ from schema.load import (
     load_label_rules,
     load_layout,
     load_overrides,
+    load_relations,
+    load_rules,
     load_templates,
     load_units,
 )
@@ -62,6 +67,8 @@ class Context:
     matcher: Matcher
     templates: list[str]
     registry: AgencyRegistry
+    rules: Rules
+    relations: Relations
 
     @classmethod
     def load(cls) -> Context:
@@ -72,6 +79,8 @@ class Context:
             raise SchemaError(str(exc)) from exc
         return cls(
             registry=AgencyRegistry(load_agencies()),
+            rules=load_rules(),
+            relations=load_relations(),
             layout=load_layout(),
             units=load_units(),
             indicators=indicators,
@@ -211,6 +220,17 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
         )
     matches = _match(rows, ctx, report, findings)
     result.facts = _facts(rows, matches, ctx, report, findings)
+    findings = apply_severities(findings, ctx.rules)
+    data = ReportData(
+        facts=result.facts,
+        indicators=ctx.matcher.indicators_by_id,
+        relations=ctx.relations,
+        template=report["template"],
+        year=report["year"],
+        narrative="\n".join(b.text for b in doc.blocks),
+        unit_expect=lambda unit: ctx.units.expect_of(ctx.units.canonical(unit)),
+    )
+    findings += validate(data, ctx.rules)
     result.cells = [c for t in other for c in _cells(t, report)]
     result.findings = [_finding_row(f, report) for f in findings]
     report.update(

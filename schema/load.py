@@ -205,3 +205,64 @@ def load_agencies(folder: Path = SCHEMA_DIR / "agencies") -> tuple[Agency, ...]:
                 raise SchemaError(f"{path}: {a.name}: level must be tinh, so, huyen or xa, not {a.level!r}")
         out.extend(data.agencies)
     return tuple(out)
+
+
+class RuleConfig(BaseModel):
+    severity: str
+    example: str
+    explained_severity: str | None = None
+
+
+class Rules(BaseModel):
+    rules: dict[str, RuleConfig]
+
+    def model_post_init(self, _context: object) -> None:
+        for name, rule in self.rules.items():
+            for sev in (rule.severity, rule.explained_severity):
+                if sev is not None and sev not in {"error", "warning", "info", "off"}:
+                    raise ValueError(f"{name}: severity must be error, warning, info or off, not {sev!r}")
+
+
+class SumOf(BaseModel):
+    total: str
+    parts: list[str]
+
+
+class RatioOf(BaseModel):
+    ratio: str
+    numerator: str | None = None
+    denominator: str | None = None
+    fraction: str | None = None  # an indicator whose value is printed as "part/whole"
+
+
+class NarrativeClaim(BaseModel):
+    pattern: str
+    values: dict[str, str]
+
+
+class Relations(BaseModel):
+    part_of: list[tuple[str, str]] = []
+    sum_of: list[SumOf] = []
+    ratio_of: list[RatioOf] = []
+    narrative: list[NarrativeClaim] = []
+
+    def ids(self) -> set[str]:
+        out = {i for pair in self.part_of for i in pair}
+        out |= {i for s in self.sum_of for i in [s.total, *s.parts]}
+        out |= {i for r in self.ratio_of for i in (r.ratio, r.numerator, r.denominator, r.fraction) if i}
+        out |= {i for n in self.narrative for i in n.values.values()}
+        return out
+
+
+@cache
+def load_rules(path: Path = SCHEMA_DIR / "rules.yaml") -> Rules:
+    return read_yaml(path, Rules)  # type: ignore[return-value]
+
+
+@cache
+def load_relations(path: Path = SCHEMA_DIR / "relations.yaml") -> Relations:
+    relations: Relations = read_yaml(path, Relations)  # type: ignore[assignment]
+    unknown = sorted(relations.ids() - {i.id for i in load_indicators().indicators})
+    if unknown:
+        raise SchemaError(f"{path}: unknown indicator ids: {', '.join(unknown)}")
+    return relations

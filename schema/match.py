@@ -441,3 +441,7 @@ class Matcher:
 
     def indicator(self, indicator_id: str) -> Indicator:
         return self._by_id[indicator_id]
+
+    @property
+    def indicators_by_id(self) -> dict[str, Indicator]:
+        return self._by_id
