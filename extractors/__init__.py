@@ -21,8 +21,12 @@ _REFUSED = {
 
 
 def _readers() -> dict[str, Reader]:
-    readers: dict[str, Reader] = {"txt": extract_text}
-    return readers
+    # Imported here: a batch of text files never pays for loading pdfplumber or openpyxl.
+    from extractors.docx import extract_docx
+    from extractors.pdf import extract_pdf
+    from extractors.xlsx import extract_xlsx
+
+    return {"txt": extract_text, "docx": extract_docx, "pdf": extract_pdf, "xlsx": extract_xlsx}
 
 
 def detect_format(data: bytes, suffix: str) -> str:

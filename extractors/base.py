@@ -18,6 +18,10 @@ class RawRow(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     cells: tuple[str, ...]  # as extracted: not cleaned, not aligned to column roles
+    # Grid columns each cell covers: 1 for a plain cell, k for the first column of a cell
+    # merged across k columns, 0 for the columns it covers (read once, left empty). Empty
+    # tuple: all 1 (text files know no merges).
+    spans: tuple[int, ...] = ()
     line_no: int | None = None  # 1-based line in a text file; row index in DOCX/XLSX
     page: int | None = None
     break_before: bool = False  # a page break (text: a run of blank lines) precedes the row

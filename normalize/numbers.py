@@ -15,7 +15,9 @@ import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
+from functools import lru_cache
 
+from babel import Locale
 from babel.numbers import NumberFormatError, parse_decimal
 
 from normalize.text import strip_diacritics
@@ -132,35 +134,43 @@ _QUALIFIED = re.compile(rf"^(?P<n>{_NUMBER})(?P<pct>\s*%)?\s*(?P<rest>[(\[A-Za-z
 _SPACE_GROUPED = re.compile(r"^[+-]?\d{1,3}(?: \d{3})+(?:,\d+)?$")
 
 
-def _readings(token: str) -> set[Decimal]:
+_LOCALES = {"vi": Locale.parse("vi"), "en": Locale.parse("en")}  # parsed once, not per call
+_DIGITS = re.compile(r"\d+")
+
+
+@lru_cache(maxsize=65536)
+def _readings(token: str) -> frozenset[Decimal]:
     """Every value the strict vi and en locales allow for the token."""
     token = token.strip()
+    if _DIGITS.fullmatch(token):  # no separator: both locales read it alike
+        return frozenset({Decimal(token)})
     sign = -1 if token.startswith("-") else 1
     token = token.lstrip("+-")
     if _SPACE_GROUPED.match(token):  # "1 197": a space is only ever a group separator
         token = token.replace(" ", ".")
     out: set[Decimal] = set()
-    for locale in ("vi", "en"):
+    for locale in _LOCALES.values():
         try:
             out.add(sign * parse_decimal(token, locale=locale, strict=True))
         except (NumberFormatError, InvalidOperation, ValueError):
             continue
-    return out
+    return frozenset(out)
 
 
 def _style_reading(token: str, style: Style) -> Decimal | None:
     try:
-        return parse_decimal(token.lstrip("+-").replace(" ", "."), locale=style.value, strict=True) * (
+        return parse_decimal(token.lstrip("+-").replace(" ", "."), locale=_LOCALES[style.value], strict=True) * (
             -1 if token.strip().startswith("-") else 1
         )
     except (NumberFormatError, InvalidOperation, ValueError):
         return None
 
 
+@lru_cache(maxsize=65536)
 def number_style(token: str) -> Style:
     """Which convention a token proves, if any: "99,47" proves vi, "55.08" proves en."""
     token = token.strip().rstrip("%").strip()
-    if not _NUMBER_ONLY.match(token):
+    if _DIGITS.fullmatch(token) or not _NUMBER_ONLY.match(token):
         return Style.UNKNOWN
     vi, en = _style_reading(token, Style.VI), _style_reading(token, Style.EN)
     if vi is not None and en is None:
@@ -195,7 +205,7 @@ def read_number(
     if not options:
         return Reading(None, "not_a_number")
     if len(options) == 1:
-        return Reading(options.pop(), "number")
+        return Reading(next(iter(options)), "number")
     ordered = tuple(sorted(options))
     if style is not Style.UNKNOWN:
         chosen = _style_reading(token, style)

@@ -14,6 +14,7 @@ The steps, in order, each forced by the seed reports:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from extractors.base import RawRow, RawTable
@@ -52,6 +53,12 @@ def find_shape(table: RawTable, layout: Layout, max_header_rows: int = 3) -> Tab
                 for i, r in enumerate(below_roles):
                     if r is not None and i < n:
                         roles[i] = r
+        # A merged header cell gives its role to the columns it covers (Word's gridSpan),
+        # unless a lower header row names them.
+        for header in rows[start : start + used]:
+            for i, span in enumerate(header.spans[:n]):
+                if span == 0 and roles[i] is None and i > 0:
+                    roles[i] = roles[i - 1]
         # "Kết quả thống kê" spans unit and value: a column left without a role after a
         # unit column is that span's second half.
         for i in range(1, n):
@@ -102,7 +109,13 @@ def _join(a: str, b: str) -> str:
 _SENTENCE_END = (".", ":", ";", "!", "?")
 
 
-def _continuation(d: _Draft, prev: _Draft | None) -> str | None:
+# Decides whether `label` continues `previous` when the text alone cannot: a fragment that
+# starts with a capital right after a page break ("…đã tích hợp lên" + "Cổng DVC quốc gia").
+# The pipeline passes one built on the indicator schema; assembly itself knows no schema.
+JoinJudge = Callable[[str, str], bool]
+
+
+def _continuation(d: _Draft, prev: _Draft | None, after_break: bool, judge: JoinJudge | None) -> str | None:
     """Which repair applies when `d` is a fragment of `prev`, or None when it is a row."""
     if prev is None:
         return None
@@ -112,19 +125,28 @@ def _continuation(d: _Draft, prev: _Draft | None) -> str | None:
     if not c["label"] and (c["note"] or c["unit"]):
         return "continuation_cells"  # only a note and/or unit: never a row of its own
     label = c["label"]
-    # A label fragment starts in lower case: every label of the templates starts with a
-    # capital, a dash or a bracket. Without a unit it cannot be a row of its own.
-    if label and label[0].islower() and not c["unit"] and not prev.cells["label"].endswith(_SENTENCE_END):
+    # A label fragment starts in lower case or with a digit (002 PDF: "…mức độ" + "3 và 4 có
+    # phát sinh hồ sơ)"); every label of the templates starts with a capital, a dash or a
+    # bracket. It may carry the rest of other cells cut by the same break (a code table).
+    starts_mid_sentence = label[:1].islower() or label[:1].isdigit()
+    if starts_mid_sentence and not prev.cells["label"].endswith(_SENTENCE_END):
         return "continuation_label"
+    if after_break and label and judge is not None and judge(prev.cells["label"], label):
+        return "continuation_label_schema"
     return None
 
 
-def assemble_table(table: RawTable, shape: TableShape, first_row_no: int) -> list[TableRow]:
+def assemble_table(
+    table: RawTable, shape: TableShape, first_row_no: int, judge: JoinJudge | None = None
+) -> list[TableRow]:
     n = len(shape.roles)
     drafts: list[_Draft] = []
+    after_break = False  # a page break, or a header repeated by one, came since the last row
     for raw in table.rows[shape.header_rows :]:
+        after_break = after_break or raw.break_before
         if tuple(loose_key(c) for c in raw.cells) in shape.header_keys or _is_header_repeat(raw, shape):
-            continue  # the column header repeated at a page break
+            after_break = True  # the column header repeated at a page break
+            continue
         cells = _align(raw, n)
         by_role = dict.fromkeys(ROLES, "")
         for role, cell in zip(shape.roles, cells, strict=True):
@@ -134,7 +156,8 @@ def assemble_table(table: RawTable, shape: TableShape, first_row_no: int) -> lis
         if not any(by_role.values()):
             continue  # an empty row carries nothing
         prev = drafts[-1] if drafts else None
-        repair = _continuation(draft, prev)
+        repair = _continuation(draft, prev, after_break, judge)
+        after_break = False
         if repair is not None and prev is not None:
             for role in ("label", "unit", "note"):
                 prev.cells[role] = _join(prev.cells[role], by_role[role])

@@ -197,7 +197,7 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
             other.append(table)
             continue
         stats_tables.append(table.index)
-        rows.extend(assemble_table(table, shape, first_row_no=len(rows) + 1))
+        rows.extend(assemble_table(table, shape, first_row_no=len(rows) + 1, judge=ctx.matcher.continues))
     meta = read_metadata(doc, stats_tables[0] if stats_tables else None, rows, report["source_file"], ctx.registry)
     report.update(
         agency=meta.agency,

@@ -439,6 +439,16 @@ class Matcher:
                 return Match(ind, 100.0, "manual")
         return None
 
+    def continues(self, previous: str, fragment: str) -> bool:
+        """Whether `fragment` is the rest of the label `previous`, cut by a page break: the
+        joined label names an indicator exactly (label or alias) and neither half does."""
+        exact = self._exact
+        return (
+            self.key(f"{previous} {fragment}") in exact
+            and self.key(previous) not in exact
+            and self.key(fragment) not in exact
+        )
+
     def indicator(self, indicator_id: str) -> Indicator:
         return self._by_id[indicator_id]
 

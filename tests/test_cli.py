@@ -44,7 +44,9 @@ def test_bad_files_fail_alone_and_exit_code_is_1(batch: Path, tmp_path: Path):
     assert {f["source_file"] for f in facts} == {
         "2023-Q1_UBND-TP-Soc-Trang_phu-luc.txt",
         "2023-Q1_So-LDTBXH_phu-luc.txt",
+        "2023-Q1_So-LDTBXH_phu-luc.docx",
         "2023-Q1_UBND-huyen-Cu-Lao-Dung_bao-cao.txt",
+        "2023-Q1_UBND-huyen-Cu-Lao-Dung_bao-cao.pdf",
         "2023-6T_So-Ngoai-vu_phu-luc.txt",
     }
     ok = by_file["2023-Q1_So-LDTBXH_phu-luc.txt"]
