@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pipeline.run import BatchSummary, UsageError, discover, run_batch
+from pipeline.workers import PoolSettings
 from schema.load import SchemaError
 
 app = typer.Typer(
@@ -34,6 +35,16 @@ def ingest(
     out_dir: Annotated[Path, typer.Option("--out", help="Where the Parquet files and _manifest.json go.")] = Path(
         "data/clean"
     ),
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Processes reading files at once (default: the number of cores).")
+    ] = PoolSettings().workers,
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=0, help="Seconds one file may take before it is recorded as failed.")
+    ] = PoolSettings().timeout,
+    incremental: Annotated[
+        bool,
+        typer.Option("--incremental", help="Keep the rows of files whose bytes did not change since the last run."),
+    ] = False,
 ) -> None:
     """Read every report under INPUT_DIR and write facts, reports, findings, tables, scores and
     indicators Parquet files plus _manifest.json to --out (each replaced atomically).
@@ -58,7 +69,9 @@ def ingest(
             def on_file(name: str) -> None:
                 progress.update(task, advance=1, description=name)
 
-            summary = run_batch(input_dir, out_dir, on_file=on_file)
+            summary = run_batch(
+                input_dir, out_dir, on_file=on_file, settings=PoolSettings(workers, timeout), incremental=incremental
+            )
     except (UsageError, SchemaError) as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(2) from None
@@ -79,6 +92,10 @@ def _print_summary(s: BatchSummary) -> None:
         for f in s.top_findings:
             where = f"{f['source_file']}" + (f" row {f['row_no']}" if f["row_no"] else "")
             out.print(f"  [{f['severity']}] {where}: {f['message']}", markup=False, highlight=False)
+    if s.reused:
+        out.print(f"{s.reused} unchanged file(s) kept from the last run (--incremental)")
+    for note in s.notes:
+        out.print(f"note: {note}", highlight=False)
     if s.skipped:
         out.print(f"skipped {len(s.skipped)} file(s) that are not reports (listed in _manifest.json)")
     for r in s.failed:

@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 import pdfplumber  # noqa: E402
 
-from pipeline.run import Context, ingest_file  # noqa: E402
+from pipeline.run_file import Context, ingest_file  # noqa: E402
 
 FIXTURES = ROOT / "tests" / "fixtures"
 KEYS = ("000", "001", "002", "003")

@@ -94,3 +94,26 @@ def loose_key(text: str) -> str:
     """Alphanumerics only, diacritics dropped: for recognising repeated header rows,
     whose spacing varies ("Số lượng / Tỷ lệ" and "Số lượng /Tỷ lệ")."""
     return re.sub(r"[^0-9a-z]", "", strip_diacritics(unicodedata.normalize("NFC", text)).lower())
+
+
+# --- legacy Vietnamese font encodings ---------------------------------------------------
+
+# Latin-1 characters that Vietnamese written in Unicode never uses. Text typed with a
+# TCVN3 (.VnTime) or VNI font and read as Unicode is full of them: TCVN3 "Sè nhiÖm vô ®Ò ra"
+# and VNI "Soá nhieäm vuï ñeà ra" for "Số nhiệm vụ đề ra".
+_NOT_VIETNAMESE = set("äåæçëîïðñöøûüþÿÄÅÆÇËÎÏÐÑÖØÛÜÞßª«¬®§µ¶·¸¹¨©¤¦¼½¾")
+_TCVN3_MARKS = set("ª«¬®§µ¶·¸¹¨©¤¦¼½¾")
+# Letters only Vietnamese has (ă đ ĩ ũ ơ ư and the Latin Extended Additional block).
+_VIETNAMESE_ONLY = re.compile(r"[ăĂđĐĩĨũŨơƠưƯ\u1ea0-\u1ef9]")
+
+
+def legacy_font_encoding(text: str, min_share: float = 0.02) -> str | None:
+    """'TCVN3' or 'VNI' when the text looks typed in that legacy font encoding, else None."""
+    letters = [ch for ch in text if ch.isalpha() or ch in _NOT_VIETNAMESE]
+    if len(letters) < 50:
+        return None
+    foreign = sum(ch in _NOT_VIETNAMESE for ch in letters)
+    if foreign / len(letters) < min_share or len(_VIETNAMESE_ONLY.findall(text)) > foreign:
+        return None
+    tcvn3 = sum(ch in _TCVN3_MARKS for ch in letters)
+    return "TCVN3" if tcvn3 >= foreign / 2 else "VNI"

@@ -153,29 +153,83 @@ def to_table(rows: Iterable[dict], schema: pa.Schema) -> pa.Table:
     return pa.table(columns, schema=schema)
 
 
-def _replace_atomically(target: Path, write) -> None:
+def write_manifest(manifest: dict, target: Path) -> None:
+    text = json.dumps(manifest, ensure_ascii=False, indent=2)
     tmp = target.with_name(f".{target.name}.tmp-{os.getpid()}")
     try:
-        write(tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
+        tmp.write_text(text + "\n", encoding="utf-8")
+        _fsync(tmp)
         os.replace(tmp, target)
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        tmp.unlink(missing_ok=True)
 
 
-def write_parquet(table: pa.Table, target: Path) -> None:
-    _replace_atomically(target, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+def _fsync(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
 
 
-def write_manifest(manifest: dict, target: Path) -> None:
-    text = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=False)
-    _replace_atomically(target, lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"))
+def remove_stale_temporaries(out_dir: Path) -> list[str]:
+    """Temporaries left by a run that was killed before it could rename them."""
+    removed = []
+    for path in sorted(out_dir.glob(".*.tmp-*")):
+        path.unlink(missing_ok=True)
+        removed.append(path.name)
+    return removed
 
 
-def write_outputs(out_dir: Path, tables: dict[str, pa.Table], manifest: dict) -> None:
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for name in SCHEMAS:  # fixed order: the manifest is written last
-        write_parquet(tables[name], out_dir / f"{name}.parquet")
-    write_manifest(manifest, out_dir / "_manifest.json")
+class OutputWriter:
+    """Streams rows into temporary Parquet files beside their targets.
+
+    Memory stays flat however many files a run reads: rows are flushed as row groups
+    every `flush_rows`. `commit` renames every temporary over its target in one burst
+    (all the slow writing is done by then) and writes the manifest last, so a run killed
+    at any moment leaves each output file whole, the previous one or the new one.
+    """
+
+    def __init__(self, out_dir: Path, flush_rows: int = 50_000) -> None:
+        self.out_dir = out_dir
+        self.flush_rows = flush_rows
+        pid = os.getpid()
+        self.tmp = {name: out_dir / f".{name}.parquet.tmp-{pid}" for name in SCHEMAS}
+        self.writers = {
+            name: pq.ParquetWriter(self.tmp[name], schema, compression="zstd") for name, schema in SCHEMAS.items()
+        }
+        self.buffers: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
+        self.counts: dict[str, int] = dict.fromkeys(SCHEMAS, 0)
+
+    def add(self, name: str, rows: Iterable[dict]) -> None:
+        buffer = self.buffers[name]
+        buffer.extend(rows)
+        if len(buffer) >= self.flush_rows:
+            self._flush(name)
+
+    def add_table(self, name: str, table: pa.Table) -> None:
+        """Rows kept from the previous output (incremental runs), already typed."""
+        self._flush(name)
+        if table.num_rows:
+            self.writers[name].write_table(table.select(SCHEMAS[name].names).cast(SCHEMAS[name]))
+            self.counts[name] += table.num_rows
+
+    def _flush(self, name: str) -> None:
+        buffer = self.buffers[name]
+        if buffer:
+            self.writers[name].write_table(to_table(buffer, SCHEMAS[name]))
+            self.counts[name] += len(buffer)
+            buffer.clear()
+
+    def commit(self, manifest: dict) -> None:
+        for name in SCHEMAS:
+            self._flush(name)
+            self.writers[name].close()
+            _fsync(self.tmp[name])
+        for name in SCHEMAS:
+            os.replace(self.tmp[name], self.out_dir / f"{name}.parquet")
+        write_manifest(manifest, self.out_dir / "_manifest.json")
+
+    def abort(self) -> None:
+        for name in SCHEMAS:
+            try:
+                self.writers[name].close()
+            finally:
+                self.tmp[name].unlink(missing_ok=True)

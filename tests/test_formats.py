@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from extractors import detect_format, extract
-from pipeline.run import Context, ingest_file
+from pipeline.run_file import Context, ingest_file
 from tests.conftest import SEED
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.run import Context, ingest_file
+from pipeline.run_file import Context, ingest_file
 from schema.load import RuleConfig, Rules, load_rules
 from tests.conftest import SEED
 

@@ -1,0 +1,342 @@
+"""One report file through the stages: extract -> assemble -> match -> type -> validate.
+
+`ingest_file` is a function of one file and the loaded schema (`Context`), so the batch
+can run it in worker processes; it never raises: a file that cannot be read comes back
+as a failed report with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from extractors import ExtractionError, detect_format, extract
+from extractors.base import Document, RawTable
+from normalize.numbers import CodeTable
+from normalize.text import clean_cell, legacy_font_encoding
+from pipeline.assemble import assemble_table, find_shape
+from pipeline.metadata import read_metadata
+from pipeline.models import Finding, TableRow
+from pipeline.validate import ReportData, apply_severities, validate
+from pipeline.values import table_style, type_row
+from schema.load import (
+    Indicators,
+    Layout,
+    Relations,
+    Rules,
+    SchemaError,
+    Units,
+    load_agencies,
+    load_indicators,
+    load_label_rules,
+    load_layout,
+    load_overrides,
+    load_relations,
+    load_rules,
+    load_templates,
+    load_units,
+)
+from schema.match import Match, Matcher, Query
+from schema.registry import AgencyRegistry
+
+
+@dataclass(frozen=True)
+class Context:
+    """The schema data one run uses, loaded once."""
+
+    layout: Layout
+    units: Units
+    indicators: Indicators
+    matcher: Matcher
+    templates: list[str]
+    registry: AgencyRegistry
+    rules: Rules
+    relations: Relations
+
+    @classmethod
+    def load(cls) -> Context:
+        indicators = load_indicators()
+        try:
+            matcher = Matcher(indicators, load_label_rules(), load_overrides())
+        except ValueError as exc:
+            raise SchemaError(str(exc)) from exc
+        return cls(
+            registry=AgencyRegistry(load_agencies()),
+            rules=load_rules(),
+            relations=load_relations(),
+            layout=load_layout(),
+            units=load_units(),
+            indicators=indicators,
+            matcher=matcher,
+            templates=list(load_templates().templates),
+        )
+
+
+@dataclass
+class FileResult:
+    report: dict
+    facts: list[dict] = field(default_factory=list)
+    findings: list[dict] = field(default_factory=list)
+    cells: list[dict] = field(default_factory=list)  # tables.parquet rows
+    seconds: float = 0.0
+
+
+def rel(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix()
+
+
+def _empty_report(source_file: str, fmt: str) -> dict:
+    return {
+        "report_id": None,
+        "source_file": source_file,
+        "sha256": None,
+        "format": fmt,
+        "agency": None,
+        "agency_level": "unknown",
+        "period_type": "unknown",
+        "period_num": None,
+        "year": None,
+        "report_no": None,
+        "template": None,
+        "status": "failed",
+        "error": None,
+        "n_rows": 0,
+        "n_matched": 0,
+    }
+
+
+def failed_result(path: Path, root: Path, error: str) -> FileResult:
+    """What the batch records for a file it could not have read (killed, timed out)."""
+    report = _empty_report(rel(path, root), path.suffix.lower().lstrip(".") or "unknown")
+    try:
+        data = path.read_bytes()
+        sha = hashlib.sha256(data).hexdigest()
+        report.update(report_id=sha[:16], sha256=sha, size_bytes=len(data))
+    except OSError:
+        pass
+    report["error"] = error
+    return FileResult(report)
+
+
+def ingest_file(path: Path, root: Path, ctx: Context) -> FileResult:
+    started = time.perf_counter()
+    source_file = rel(path, root)
+    report = _empty_report(source_file, path.suffix.lower().lstrip(".") or "unknown")
+    result = FileResult(report)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        report["error"] = f"cannot read the file: {exc.strerror or exc}"
+        return result
+    sha = hashlib.sha256(data).hexdigest()
+    report.update(report_id=sha[:16], sha256=sha, size_bytes=len(data))
+    fmt = detect_format(data, path.suffix)
+    report["format"] = fmt if fmt in {"txt", "docx", "pdf", "xlsx"} else report["format"]
+    try:
+        doc = extract(data, fmt)
+        _process(doc, ctx, result)
+    except ExtractionError as exc:
+        report["error"] = str(exc)
+    except Exception as exc:  # a bug of ours must cost one file, not the batch
+        report["error"] = f"internal error ({type(exc).__name__}: {exc}); the file was skipped, please report it"
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _process(doc: Document, ctx: Context, result: FileResult) -> None:
+    report = result.report
+    report.update(n_tables=len(doc.tables), encoding=doc.encoding)
+    if not doc.tables:
+        raise ExtractionError("no table found: this does not look like a CCHC report")
+    sample = " ".join(
+        [*(b.text for b in doc.blocks[:200]), *(c for t in doc.tables for r in t.rows[:200] for c in r.cells)]
+    )
+    legacy = legacy_font_encoding(sample)
+    if legacy:
+        font = {"TCVN3": "TCVN3 (.VnTime)", "VNI": "VNI (VNI-Times)"}[legacy]
+        raise ExtractionError(
+            f"typed in the legacy {font} font encoding, so its text reads as garbage: convert it "
+            f"to Unicode (Unikey: Công cụ → Chuyển mã) and send it again"
+        )
+    rows: list[TableRow] = []
+    other: list[RawTable] = []
+    stats_tables: list[int] = []
+    for table in doc.tables:
+        shape = find_shape(table, ctx.layout)
+        if shape is None:
+            other.append(table)
+            continue
+        stats_tables.append(table.index)
+        rows.extend(assemble_table(table, shape, first_row_no=len(rows) + 1, judge=ctx.matcher.continues))
+    meta = read_metadata(doc, stats_tables[0] if stats_tables else None, rows, report["source_file"], ctx.registry)
+    report.update(
+        agency=meta.agency,
+        agency_level=meta.agency_level,
+        period_type=meta.period_type,
+        period_num=meta.period_num,
+        year=meta.year,
+        report_no=meta.report_no,
+        metadata_source=meta.source_summary,
+    )
+    findings: list[Finding] = list(meta.findings)
+    if not rows:
+        findings.append(
+            Finding(
+                rule="no_statistics_table",
+                severity="info",
+                message=f"no statistics table (STT | Chỉ tiêu | … | Số liệu) among "
+                f"{len(doc.tables)} table(s); they are kept cell by cell in tables.parquet",
+            )
+        )
+    matches = _match(rows, ctx, report, findings)
+    result.facts = _facts(rows, matches, ctx, report, findings)
+    findings = apply_severities(findings, ctx.rules)
+    data = ReportData(
+        facts=result.facts,
+        indicators=ctx.matcher.indicators_by_id,
+        relations=ctx.relations,
+        template=report["template"],
+        year=report["year"],
+        narrative="\n".join(b.text for b in doc.blocks),
+        unit_expect=lambda unit: ctx.units.expect_of(ctx.units.canonical(unit)),
+    )
+    findings += validate(data, ctx.rules)
+    result.cells = [c for t in other for c in _cells(t, report)]
+    result.findings = [finding_row(f, report) for f in findings]
+    report.update(
+        status="ok", error=None, n_rows=len(result.facts), n_matched=sum(1 for f in result.facts if f["indicator_id"])
+    )
+    if any(f.severity == "error" for f in findings):
+        report["status"] = "warning"
+
+
+def _match(rows: list[TableRow], ctx: Context, report: dict, findings: list[Finding]) -> list[Match]:
+    by_no = {r.row_no: r for r in rows}
+    queries = [Query(r.label, r.section, by_no[r.parent_row_no].label if r.parent_row_no else None) for r in rows]
+    result = ctx.matcher.match(queries, ctx.templates)
+    report["template"] = result.template
+    matches = result.matches
+    for r, m in zip(rows, matches, strict=True):
+        names = ", ".join(f"{i} ({s:.0f})" for i, s in m.candidates)
+        if m.method == "unmatched":
+            findings.append(
+                Finding(
+                    rule="unmatched_label",
+                    severity="warning",
+                    row_no=r.row_no,
+                    message=f"no indicator for '{r.label}'; nearest: {names or 'none'}",
+                )
+            )
+        elif m.needs_review:
+            runner_up = next((f"{i} ({s:.0f})" for i, s in m.candidates if i != m.indicator_id), "none")
+            findings.append(
+                Finding(
+                    rule="match_review",
+                    severity="info",
+                    row_no=r.row_no,
+                    indicator_id=m.indicator_id,
+                    message=f"'{r.label}' matched {m.indicator_id} at {m.score:.0f}; "
+                    f"runner-up {runner_up}: confirm in schema/overrides.csv",
+                )
+            )
+    return matches
+
+
+def _facts(
+    rows: list[TableRow], matches: list[Match], ctx: Context, report: dict, findings: list[Finding]
+) -> list[dict]:
+    facts = []
+    styles = {t: table_style([r for r in rows if r.table_no == t]) for t in {r.table_no for r in rows}}
+    for r, m in zip(rows, matches, strict=True):
+        ind = ctx.matcher.indicator(m.indicator_id) if m.indicator_id else None
+        value_type = ind.type if ind and ind.type not in {"group"} else None
+        codes = CodeTable(tuple(ind.codes.items())) if ind and ind.codes else None
+        typed = type_row(r, ctx.units, styles[r.table_no], value_type, ind.unit if ind else None, codes)
+        v = typed.value
+        if v.ambiguous:
+            findings.append(
+                Finding(
+                    rule="ambiguous_number",
+                    severity="warning",
+                    row_no=r.row_no,
+                    message=f"'{r.value}' can be read as {' or '.join(f'{c:g}' for c in v.candidates)}; "
+                    f"nothing in the row or its column settles it, so the value is left empty",
+                )
+            )
+        facts.append(
+            {
+                "report_id": report["report_id"],
+                "source_file": report["source_file"],
+                "row_no": r.row_no,
+                "page": r.page,
+                "section": r.section,
+                "stt": r.stt,
+                "is_header": r.is_header,
+                "label_raw": r.label,
+                "unit_raw": r.unit,
+                "value_raw": r.value,
+                "note_raw": r.note,
+                "indicator_id": m.indicator_id,
+                "match_score": m.score,
+                "match_method": m.method,
+                "value_kind": v.kind.value,
+                "value_num": v.num,
+                "value_den": v.den,
+                "value_text": v.text,
+                "unit": typed.unit,
+                "table_no": r.table_no,
+                "line_no": r.line_no,
+                "level": r.level,
+                "parent_row_no": r.parent_row_no,
+                "value_rule": v.rule,
+                "note_num": typed.note_fraction[0] if typed.note_fraction else None,
+                "note_den": typed.note_fraction[1] if typed.note_fraction else None,
+                "repairs": "; ".join(r.repairs) or None,
+            }
+        )
+    return facts
+
+
+def _cells(table: RawTable, report: dict) -> Iterator[dict]:
+    header = [clean_cell(c) for c in table.rows[0].cells] if table.rows else []
+    for row_no, row in enumerate(table.rows, start=1):
+        for col_no, cell in enumerate(row.cells, start=1):
+            text = clean_cell(cell)
+            if text:
+                yield {
+                    "report_id": report["report_id"],
+                    "source_file": report["source_file"],
+                    "table_no": table.index + 1,
+                    "row_no": row_no,
+                    "col_no": col_no,
+                    "header_path": header[col_no - 1] if col_no <= len(header) else None,
+                    "text": text,
+                    "page": row.page,
+                }
+
+
+def indicator_rows(indicators: Indicators) -> list[dict]:
+    return [
+        {
+            "indicator_id": i.id,
+            "section": i.section,
+            "parent_id": i.parent,
+            "label": i.label,
+            "unit": i.unit,
+            "value_type": i.type,
+            "codes": "; ".join(f"{k} = {v}" for k, v in i.codes.items()) if i.codes else None,
+            "templates": ",".join(i.templates),
+            "valid_from": i.valid_from,
+            "valid_to": i.valid_to,
+            "replaced_by": i.replaced_by,
+            "aliases": " | ".join(i.aliases) or None,
+        }
+        for i in indicators.indicators
+    ]
+
+
+def finding_row(f: Finding, report: dict) -> dict:
+    return {"report_id": report["report_id"], "source_file": report["source_file"], **f.model_dump()}

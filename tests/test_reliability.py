@@ -1,0 +1,253 @@
+"""Hostile and broken inputs, interrupted runs, repeated and incremental runs.
+
+Every case is built in a temporary folder; the README lists them with what happens.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import unicodedata
+import zipfile
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.run import run_batch
+from pipeline.workers import PoolSettings
+from tests.conftest import RAW, ROOT, SEED
+
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def slow_pdf(n: int) -> bytes:
+    """A valid one-page PDF of n tiny ruling lines: pdfplumber's table finder must weigh
+    every one of them (20 000 lines take ~3 s on this machine)."""
+    ops = "".join(
+        f"{10 + (i % 500)} {10 + (i // 500) % 780} m {11 + (i % 500)} {10 + (i // 500) % 780} l S\n" for i in range(n)
+    ).encode()
+    objs = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(ops) + ops + b"\nendstream",
+    ]
+    out, offsets = bytearray(b"%PDF-1.4\n"), []
+    for i, body in enumerate(objs, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return bytes(out)
+
+
+def cp1258(text: str) -> bytes:
+    """Vietnamese in Windows-1258: base letters it has precomposed (â ê ô ơ ư ă), tones as
+    combining marks, as legacy Windows programs wrote it."""
+    quality = "\u0302\u0306\u031b"  # circumflex, breve, horn: part of the letter, not a tone
+    out = bytearray()
+    for ch in text:
+        try:
+            out += ch.encode("cp1258")
+        except UnicodeEncodeError:
+            nfd = unicodedata.normalize("NFD", ch)
+            base = unicodedata.normalize("NFC", nfd[0] + "".join(m for m in nfd[1:] if m in quality))
+            out += (base + "".join(m for m in nfd[1:] if m not in quality)).encode("cp1258")
+    return bytes(out)
+
+
+def zip_bomb(path: Path, unpacked_mb: int = 300) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+        with zf.open("word/document.xml", "w") as fh:
+            chunk = b"\0" * (1 << 20)
+            for _ in range(unpacked_mb):
+                fh.write(chunk)
+
+
+# TCVN3 (ABC), the 8-bit Vietnamese font encoding of .VnTime: lower case; the capitals
+# with tone marks were typed with the .VnTimeH font, on the same codes as the lower case.
+_TCVN3 = dict(
+    zip(
+        "àảãáạăằẳẵắặâầẩẫấậđèẻẽéẹêềểễếệìỉĩíịòỏõóọôồổỗốộơờởỡớợùủũúụưừửữứựỳỷỹýỵĂÂÊÔƠƯĐ",
+        "µ¶·¸¹¨»¼½¾Æ©ÇÈÉÊË®ÌÎÏÐÑªÒÓÔÕÖ×ØÜÝÞßáâãä«åæçèé¬êëìíîïñòóô\xadõö÷øùúûüýþ¡¢£¤¥¦§",
+        strict=True,
+    )
+)
+
+
+def tcvn3(text: str) -> str:
+    """How a report typed in .VnTime reads once its bytes are taken for Unicode."""
+    return "".join(_TCVN3.get(ch) or _TCVN3.get(ch.lower(), ch) for ch in unicodedata.normalize("NFC", text))
+
+
+TABLE = SEED["001"].read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory) -> tuple[Path, dict[str, dict]]:
+    """One batch holding every hostile case beside a good report; returns the reports by file."""
+    root = tmp_path_factory.mktemp("hostile")
+    (root / "good.txt").write_text(TABLE, encoding="utf-8")
+    (root / "empty.txt").write_bytes(b"")
+    (root / "zero.docx").write_bytes(b"")
+    data = (FIXTURES / "001.docx").read_bytes()
+    (root / "truncated.docx").write_bytes(data[: len(data) // 3])
+    zip_bomb(root / "bomb.docx")
+    shutil.copy(FIXTURES / "encrypted_user_password.pdf", root / "locked.pdf")
+    shutil.copy(FIXTURES / "encrypted_owner_password.pdf", root / "owner-only.pdf")
+    shutil.copy(FIXTURES / "001.docx", root / "word-named.pdf")
+    (root / "utf16.txt").write_bytes(TABLE.encode("utf-16"))
+    (root / "windows-1258.txt").write_bytes(cp1258(TABLE))
+    (root / "garbage.txt").write_bytes(os.urandom(4096))
+    (root / "legacy.doc").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2048)
+    (root / "legacy.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 2048)
+    (root / "Báo cáo quý I năm 2023.txt").write_text(TABLE, encoding="utf-8")
+    (root / "sub").mkdir()
+    (root / "sub" / "loop").symlink_to(root, target_is_directory=True)
+    (root / "dangling.txt").symlink_to(root / "nowhere.txt")
+    (root / "big.txt").write_text("Đoạn văn bản tường thuật dài.\n" * 700_000 + TABLE, encoding="utf-8")
+    (root / "not-a-report.txt").write_text("Kính gửi: Sở Nội vụ\nNội dung công văn, không có bảng.\n", encoding="utf-8")
+    (root / "tcvn3.txt").write_text(tcvn3(TABLE), encoding="utf-8")
+    out = tmp_path_factory.mktemp("out")
+    summary = run_batch(root, out, settings=PoolSettings(workers=2, timeout=60))
+    assert summary.exit_code == 1
+    reports = {r["source_file"]: r for r in pq.read_table(out / "reports.parquet").to_pylist()}
+    return out, reports
+
+
+@pytest.mark.parametrize(
+    ("name", "status", "words"),
+    [
+        ("good.txt", "ok", None),
+        ("empty.txt", "failed", "the file is empty"),
+        ("zero.docx", "failed", "the file is empty"),
+        ("truncated.docx", "failed", "damaged Word file"),
+        ("bomb.docx", "failed", "zip bomb"),
+        ("locked.pdf", "failed", "protected by a password"),
+        ("owner-only.pdf", "ok", None),
+        ("word-named.pdf", "ok", None),
+        ("utf16.txt", "ok", None),
+        ("windows-1258.txt", "ok", None),
+        ("garbage.txt", "failed", "not a text report"),
+        ("legacy.doc", "failed", "save it as .docx"),
+        ("legacy.xls", "failed", "save it as .xlsx"),
+        ("Báo cáo quý I năm 2023.txt", "ok", None),
+        ("dangling.txt", "failed", "cannot read the file"),
+        ("big.txt", "ok", None),
+        ("not-a-report.txt", "failed", "no table found"),
+        ("tcvn3.txt", "failed", "legacy TCVN3 (.VnTime) font encoding"),
+    ],
+)
+def test_each_hostile_input(hostile, name, status, words):
+    _, reports = hostile
+    report = reports[name]
+    assert report["status"] == status, report["error"]
+    if words:
+        assert words in report["error"] and "\n" not in report["error"]
+    else:
+        assert report["n_rows"] in (121, 185) and report["n_matched"] == report["n_rows"]
+
+
+def test_a_file_that_reads_for_too_long_is_stopped(tmp_path):
+    (tmp_path / "slow.pdf").write_bytes(slow_pdf(20000))  # ~3 s of pdfplumber
+    (tmp_path / "good.txt").write_text(TABLE, encoding="utf-8")
+    started = time.monotonic()
+    summary = run_batch(tmp_path, tmp_path / "out", settings=PoolSettings(workers=2, timeout=1.0))
+    assert time.monotonic() - started < 10
+    reports = {r["source_file"]: r for r in summary.reports}
+    assert reports["slow.pdf"]["status"] == "failed"
+    assert reports["slow.pdf"]["error"].startswith("timed out after 1 s")
+    assert reports["good.txt"]["status"] == "ok" and reports["good.txt"]["n_rows"] == 185
+
+
+def test_good_files_lose_nothing_among_bad_ones(hostile):
+    out, reports = hostile
+    facts = pq.read_table(out / "facts.parquet").to_pylist()
+    good = [n for n, r in reports.items() if r["status"] != "failed"]
+    for name in good:
+        assert sum(f["source_file"] == name for f in facts) == reports[name]["n_rows"] > 0
+    # the text versions in UTF-16 and Windows-1258 read exactly like the UTF-8 one
+    labels = {n: [f["label_raw"] for f in facts if f["source_file"] == n] for n in good}
+    assert labels["utf16.txt"] == labels["windows-1258.txt"] == labels["good.txt"]
+    manifest = json.loads((out / "_manifest.json").read_text(encoding="utf-8"))
+    assert any("symlink loop" in s["reason"] for s in manifest["skipped"])
+
+
+def run_cli(args: list[str], **kw) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "cli", *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kw
+    )
+
+
+def test_a_killed_run_leaves_every_output_file_whole(tmp_path):
+    """SIGKILL at several moments of a run: each Parquet file is readable and is either the
+    previous run's or the new run's, never half-written; the next run cleans up."""
+    src = tmp_path / "in"
+    shutil.copytree(RAW, src)
+    for key in ("000", "001", "002", "003"):
+        shutil.copy(FIXTURES / f"{key}.pdf", src / f"copy-{key}.pdf")  # a run of several seconds
+    out = tmp_path / "out"
+    assert run_cli(["ingest", str(src), "--out", str(out), "--workers", "2"]).wait(timeout=300) == 0
+    names = sorted(p.name for p in out.glob("*.parquet"))
+    before = {n: pq.read_table(out / n) for n in names}
+    (src / "2023-Q1_So-LDTBXH_phu-luc.txt").unlink()  # the next run changes the output
+    after_dir = tmp_path / "after"
+    assert run_cli(["ingest", str(src), "--out", str(after_dir), "--workers", "2"]).wait(timeout=300) == 0
+    after = {n: pq.read_table(after_dir / n) for n in names}
+    assert not before["facts.parquet"].equals(after["facts.parquet"])
+    for delay in (0.3, 1.5, 3.0, 5.0):
+        proc = run_cli(["ingest", str(src), "--out", str(out), "--workers", "2"], start_new_session=True)
+        time.sleep(delay)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        for n in names:
+            table = pq.read_table(out / n)
+            assert table.equals(before[n]) or table.equals(after[n]), (delay, n)
+        json.loads((out / "_manifest.json").read_text(encoding="utf-8"))
+        before = {n: pq.read_table(out / n) for n in names}  # a late kill may have committed
+    assert run_cli(["ingest", str(src), "--out", str(out)]).wait(timeout=300) == 0
+    assert not list(out.glob(".*tmp*"))
+    for n in names:
+        assert pq.read_table(out / n).equals(after[n])
+
+
+def test_same_output_with_one_worker_or_two(tmp_path):
+    outs = []
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        run_batch(RAW, out, settings=PoolSettings(workers=workers, timeout=120))
+        outs.append(out)
+    for name in ("facts", "reports", "findings", "tables", "scores", "indicators"):
+        assert pq.read_table(outs[0] / f"{name}.parquet").equals(pq.read_table(outs[1] / f"{name}.parquet")), name
+
+
+def test_incremental_keeps_unchanged_files_and_replaces_changed_ones(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for key in ("000", "001", "003"):
+        shutil.copy(SEED[key], src / SEED[key].name)
+    out, full = tmp_path / "out", tmp_path / "full"
+    run_batch(src, out, settings=PoolSettings(workers=1, timeout=0))
+    # one changed, one added, one removed
+    changed = src / SEED["001"].name
+    changed.write_text(changed.read_text(encoding="utf-8").replace("Nhiệm vụ\t7\t", "Nhiệm vụ\t8\t"), encoding="utf-8")
+    shutil.copy(SEED["002"], src / SEED["002"].name)
+    (src / SEED["003"].name).unlink()
+    summary = run_batch(src, out, settings=PoolSettings(workers=1, timeout=0), incremental=True)
+    assert summary.reused == 1  # 000 only
+    assert any("no longer in" in n and SEED["003"].name in n for n in summary.notes)
+    run_batch(src, full, settings=PoolSettings(workers=1, timeout=0))
+    for name in ("facts", "reports", "findings", "tables", "scores"):
+        assert pq.read_table(out / f"{name}.parquet").equals(pq.read_table(full / f"{name}.parquet")), name
+    facts = pq.read_table(out / "facts.parquet").to_pylist()
+    done = [f for f in facts if f["source_file"] == changed.name and f["label_raw"] == "Số nhiệm vụ đã hoàn thành"]
+    assert [f["value_num"] for f in done] == [8.0]
