@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 import pipeline
+from pipeline.html_report import write_html_report
 from pipeline.models import Finding
 from pipeline.run_file import Context, finding_row, indicator_rows, rel
 from pipeline.workers import PoolSettings, run_files
@@ -176,6 +177,7 @@ def run_batch(
     on_file: Callable[[str], None] | None = None,
     settings: PoolSettings | None = None,
     incremental: bool = False,
+    overrides: Path | None = None,
 ) -> BatchSummary:
     if not root.is_dir():
         raise UsageError(f"input folder not found or not a folder: {root}")
@@ -187,7 +189,7 @@ def run_batch(
         raise UsageError(f"cannot create the output folder {out_dir}: {exc.strerror or exc}") from exc
     if not os.access(out_dir, os.W_OK):
         raise UsageError(f"output folder is not writable: {out_dir}")
-    ctx = Context.load()
+    ctx = Context.load(overrides)
     settings = settings or PoolSettings()
     started = datetime.now(UTC)
     notes = [f"removed {n}, left by an interrupted run" for n in remove_stale_temporaries(out_dir)]
@@ -268,6 +270,10 @@ def run_batch(
             },
         }
         writer.commit(manifest)
+        try:
+            write_html_report(out_dir)
+        except Exception as exc:  # the report is a view of the output: losing it must not lose the run
+            notes.append(f"quality_report.html not written ({type(exc).__name__}: {exc})")
     except OSError as exc:
         writer.abort()
         raise UsageError(f"cannot write to {out_dir}: {exc.strerror or exc}") from exc

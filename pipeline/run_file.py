@@ -57,10 +57,13 @@ class Context:
     relations: Relations
 
     @classmethod
-    def load(cls) -> Context:
+    def load(cls, overrides: Path | None = None) -> Context:
+        """The schema data; `overrides` replaces schema/overrides.csv (an analyst's own file)."""
         indicators = load_indicators()
         try:
-            matcher = Matcher(indicators, load_label_rules(), load_overrides())
+            matcher = Matcher(
+                indicators, load_label_rules(), load_overrides(overrides) if overrides else load_overrides()
+            )
         except ValueError as exc:
             raise SchemaError(str(exc)) from exc
         return cls(

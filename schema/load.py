@@ -173,7 +173,10 @@ def load_overrides(path: Path = SCHEMA_DIR / "overrides.csv") -> list[Override]:
     if not path.exists():
         return []
     with path.open(encoding="utf-8-sig", newline="") as fh:
-        rows = [r for r in csv.DictReader(fh) if (r.get("label") or "").strip()]
+        # a row without an indicator_id is a question not yet answered: not an override
+        rows = [
+            r for r in csv.DictReader(fh) if (r.get("label") or "").strip() and (r.get("indicator_id") or "").strip()
+        ]
     try:
         return [Override.model_validate({k: (v or None) for k, v in r.items() if k}) for r in rows]
     except ValidationError as exc:
