@@ -67,6 +67,9 @@ def _strict(data: bytes, encoding: str) -> str:
 
 
 _BLANK = re.compile(r"^\s*$")
+# A footnote printed at the foot of a page, inside a table that goes on ("<sup>1</sup> Nhiều
+# đơn vị trùng tỷ lệ" in 004): kept as a text block, the table is not cut in two.
+_FOOTNOTE = re.compile(r"^\s*<sup>\s*\w{1,3}\s*</sup>")
 
 
 def extract_text(data: bytes, settings: TextSettings = SETTINGS) -> Document:
@@ -98,6 +101,9 @@ def extract_text(data: bytes, settings: TextSettings = SETTINGS) -> Document:
         elif _BLANK.match(line):
             if rows:
                 pending_break = True
+        elif rows and _FOOTNOTE.match(line):
+            pending_break = True
+            blocks.append(TextBlock(text=line, line_no=line_no, page=page, before_table=None))
         else:
             close_table()
             if not tables:

@@ -19,8 +19,9 @@ from functools import lru_cache
 _ODD_SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u2009\u202f\u2002\u2003\u2004\u2005\u2006\u2008\u200a"), " ")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
 # Inline formatting vanishes without a trace ("(<i>cả về Đảng</i>)" -> "(cả về Đảng)");
-# any other tag (<p>, <br>, <div>, <td>) separated text and becomes a space.
-_INLINE_TAG = re.compile(r"</?(?:b|i|u|em|strong|sup|sub|span|font|s|strike)(?:\s[^<>]*)?/?>", re.IGNORECASE)
+# any other tag (<p>, <br>, <sup>, <td>) separated text and becomes a space: a superscript
+# is a footnote mark ("24/28<sup>1</sup>" in 004), never more digits of the number.
+_INLINE_TAG = re.compile(r"</?(?:b|i|u|em|strong|span|font|s|strike)(?:\s[^<>]*)?/?>", re.IGNORECASE)
 _TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
 _WS = re.compile(r"\s+")
 _MARKDOWN_EMPHASIS = re.compile(r"(\*\*|__|(?<!\w)\*(?=\S)|(?<=\S)\*(?!\w))")

@@ -232,6 +232,7 @@ def run_batch(
                 writer.add("facts", result.facts)
                 writer.add("findings", result.findings)
                 writer.add("tables", result.cells)
+                writer.add("scores", result.scores)
                 kept = result.findings
             reports.append(report)
             n_matched += report["n_matched"] or 0

@@ -20,7 +20,9 @@ from normalize.text import clean_cell, legacy_font_encoding
 from pipeline.assemble import assemble_table, find_shape
 from pipeline.metadata import read_metadata
 from pipeline.models import Finding, TableRow
+from pipeline.scores import classify, count_header_rows, header_paths, read_scores
 from pipeline.validate import ReportData, apply_severities, validate
+from pipeline.validate_scores import validate_scores
 from pipeline.values import table_style, type_row
 from schema.load import (
     Indicators,
@@ -28,6 +30,7 @@ from schema.load import (
     Relations,
     Rules,
     SchemaError,
+    ScoreConfig,
     Units,
     load_agencies,
     load_indicators,
@@ -36,6 +39,7 @@ from schema.load import (
     load_overrides,
     load_relations,
     load_rules,
+    load_score_config,
     load_templates,
     load_units,
 )
@@ -55,6 +59,7 @@ class Context:
     registry: AgencyRegistry
     rules: Rules
     relations: Relations
+    scores: ScoreConfig
 
     @classmethod
     def load(cls, overrides: Path | None = None) -> Context:
@@ -69,6 +74,7 @@ class Context:
         return cls(
             registry=AgencyRegistry(load_agencies()),
             rules=load_rules(),
+            scores=load_score_config(),
             relations=load_relations(),
             layout=load_layout(),
             units=load_units(),
@@ -84,6 +90,7 @@ class FileResult:
     facts: list[dict] = field(default_factory=list)
     findings: list[dict] = field(default_factory=list)
     cells: list[dict] = field(default_factory=list)  # tables.parquet rows
+    scores: list[dict] = field(default_factory=list)  # scores.parquet rows
     seconds: float = 0.0
 
 
@@ -197,17 +204,26 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
     matches = _match(rows, ctx, report, findings)
     result.facts = _facts(rows, matches, ctx, report, findings)
     findings = apply_severities(findings, ctx.rules)
+    text = "\n".join(b.text for b in doc.blocks)  # the running text: narrative, title, footnotes
     data = ReportData(
         facts=result.facts,
         indicators=ctx.matcher.indicators_by_id,
         relations=ctx.relations,
         template=report["template"],
         year=report["year"],
-        narrative="\n".join(b.text for b in doc.blocks),
+        narrative=text,
         unit_expect=lambda unit: ctx.units.expect_of(ctx.units.canonical(unit)),
     )
     findings += validate(data, ctx.rules)
-    result.cells = [c for t in other for c in _cells(t, report)]
+    base = {"report_id": report["report_id"], "source_file": report["source_file"]}
+    for table in other:
+        kind = classify(table, ctx.scores)
+        if kind is None:
+            result.cells.extend(_cells(table, report))
+        else:
+            result.scores.extend(read_scores(table, kind[0], kind[1], ctx.scores, report["year"], base))
+    if result.scores:
+        findings += validate_scores(result.scores, ctx.scores, ctx.rules, text)
     result.findings = [finding_row(f, report) for f in findings]
     report.update(
         status="ok", error=None, n_rows=len(result.facts), n_matched=sum(1 for f in result.facts if f["indicator_id"])
@@ -304,7 +320,7 @@ def _facts(
 
 
 def _cells(table: RawTable, report: dict) -> Iterator[dict]:
-    header = [clean_cell(c) for c in table.rows[0].cells] if table.rows else []
+    header = header_paths(table, count_header_rows(table)) if table.rows else []
     for row_no, row in enumerate(table.rows, start=1):
         for col_no, cell in enumerate(row.cells, start=1):
             text = clean_cell(cell)

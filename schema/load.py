@@ -269,3 +269,39 @@ def load_relations(path: Path = SCHEMA_DIR / "relations.yaml") -> Relations:
     if unknown:
         raise SchemaError(f"{path}: unknown indicator ids: {', '.join(unknown)}")
     return relations
+
+
+class ScoreTableKind(BaseModel):
+    name: str
+    header: list[str]
+
+
+class ScoreTotal(BaseModel):
+    table: str
+    total: str
+
+
+class TextTotal(BaseModel):
+    pattern: str
+    table: str
+
+
+class ScoreChecks(BaseModel):
+    max_rank: int
+    totals: list[ScoreTotal] = []
+    subcriteria: list[str] = []
+    text_totals: list[TextTotal] = []
+
+
+class ScoreConfig(BaseModel):
+    tables: list[ScoreTableKind]
+    measures: dict[str, list[str]]
+    agency_columns: list[str]
+    year_label: str
+    change_label: list[str]
+    checks: ScoreChecks
+
+
+@cache
+def load_score_config(path: Path = SCHEMA_DIR / "scores.yaml") -> ScoreConfig:
+    return read_yaml(path, ScoreConfig)  # type: ignore[return-value]
