@@ -96,7 +96,12 @@ def extract_text(data: bytes, settings: TextSettings = SETTINGS) -> Document:
                 pending_break = False
             elif pending_break and page is not None:
                 page += 1
-            rows.append(RawRow(cells=tuple(line.split("\t")), line_no=line_no, page=page, break_before=pending_break))
+            # built by our own parsing: pydantic need not validate it again
+            rows.append(
+                RawRow.model_construct(
+                    cells=tuple(line.split("\t")), spans=(), line_no=line_no, page=page, break_before=pending_break
+                )
+            )
             pending_break = False
         elif _BLANK.match(line):
             if rows:

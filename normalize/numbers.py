@@ -93,6 +93,7 @@ class CodeTable:
 _CODE_ENTRY = re.compile(r"\s*(?P<label>[^=;,]+?)\s*=\s*(?P<value>\d+)\s*[;,]?")
 
 
+@lru_cache(maxsize=65_536)
 def parse_code_table(unit: str | None) -> CodeTable | None:
     """The unit cell as a code table, or None when it is an ordinary unit."""
     if not unit or "=" not in unit:
@@ -250,6 +251,7 @@ def _number_kind(value: Decimal, expect: Expect, percent: bool, codes: CodeTable
     return Kind.COUNT if value == value.to_integral_value() else Kind.DECIMAL
 
 
+@lru_cache(maxsize=262_144)  # pure, and value cells repeat across a batch ("0", "1", "Không")
 def parse_value(
     raw: str | None,
     expect: Expect = Expect.UNKNOWN,
@@ -336,6 +338,7 @@ def _parse_value(raw: str | None, expect: Expect, codes: CodeTable | None, style
 _NOTE_FRACTION = re.compile(r"(?<![\d/.,])(?P<a>\d[\d.,]*)(?P<wa>[^\d/]{0,40}?)\s*/\s*(?P<b>\d[\d.,]*)(?![\d/])")
 
 
+@lru_cache(maxsize=65_536)
 def note_fraction(note: str | None) -> tuple[float, float] | None:
     """The counts a note states as "part/whole", for the ratio validators.
 

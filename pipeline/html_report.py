@@ -13,6 +13,8 @@ import json
 from collections import Counter
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from pipeline.review import review_rows
@@ -52,12 +54,24 @@ def _bars(title: str, items: list[tuple[str, float]], unit: str, width: int = 64
     )
 
 
+MAX_LISTED = 500  # findings shown per severity; the rest are in findings.parquet
+
+
+def _labels_of(out_dir: Path, findings: list[dict]) -> dict[tuple[str, int], tuple[str | None, str]]:
+    """Section and label of the rows that have findings only: a 10 000-report run has two
+    million facts, which must not all become Python objects to label a few thousand."""
+    wanted = {f"{f['source_file']}#{f['row_no']}" for f in findings if f["row_no"] is not None}
+    facts = pq.read_table(out_dir / "facts.parquet", columns=["source_file", "row_no", "section", "label_raw"])
+    keys = pc.binary_join_element_wise(facts["source_file"], pc.cast(facts["row_no"], pa.string()), "#")
+    rows = facts.filter(pc.is_in(keys, value_set=pa.array(sorted(wanted), pa.string()))).to_pylist()
+    return {(f["source_file"], f["row_no"]): (f["section"], f["label_raw"]) for f in rows}
+
+
 def render(out_dir: Path) -> str:
     manifest = json.loads((out_dir / "_manifest.json").read_text(encoding="utf-8"))
     reports = pq.read_table(out_dir / "reports.parquet").to_pylist()
     findings = pq.read_table(out_dir / "findings.parquet").to_pylist()
-    facts = pq.read_table(out_dir / "facts.parquet", columns=["source_file", "row_no", "section", "label_raw"])
-    labels = {(f["source_file"], f["row_no"]): (f["section"], f["label_raw"]) for f in facts.to_pylist()}
+    labels = _labels_of(out_dir, findings)
     counts = manifest["counts"]
     parts = [
         f"<!doctype html><html lang='vi'><head><meta charset='utf-8'><title>cchc quality report</title>"
@@ -112,13 +126,15 @@ def render(out_dir: Path) -> str:
             f"<table class='findings {severity}'><tr><th>File</th><th>Row</th><th>Label</th><th>Rule</th>"
             "<th>Message</th></tr>"
         )
-        for f in group:
+        for f in group[:MAX_LISTED]:
             label = (labels.get((f["source_file"], f["row_no"])) or (None, ""))[1]
             parts.append(
                 f"<tr><td>{_e(f['source_file'])}</td><td class='num'>{_e(f['row_no'])}</td>"
                 f"<td>{_e(label)}</td><td>{_e(f['rule'])}</td><td>{_e(f['message'])}</td></tr>"
             )
         parts.append("</table>")
+        if len(group) > MAX_LISTED:
+            parts.append(f"<p class='small'>and {len(group) - MAX_LISTED} more in findings.parquet</p>")
 
     pending = review_rows(out_dir, below=90.0)
     parts.append(f"<h2>Labels to review ({len(pending)})</h2>")

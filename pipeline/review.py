@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 REVIEW_COLUMNS = [
@@ -30,10 +31,16 @@ OVERRIDE_COLUMNS = ["label", "section", "indicator_id", "note"]
 
 def review_rows(out_dir: Path, below: float) -> list[dict]:
     """Labels unmatched or matched below `below`, grouped by (label, section)."""
-    facts = pq.read_table(
+    table = pq.read_table(
         out_dir / "facts.parquet",
         columns=["source_file", "row_no", "section", "label_raw", "indicator_id", "match_score", "match_method"],
-    ).to_pylist()
+    )
+    # only the weak rows become Python objects: a large run has millions of facts
+    weak_rows = pc.or_(
+        pc.equal(table["match_method"], "unmatched"),
+        pc.and_(pc.equal(table["match_method"], "fuzzy"), pc.less(table["match_score"], below)),
+    )
+    facts = table.filter(weak_rows).to_pylist()
     findings = pq.read_table(out_dir / "findings.parquet", columns=["source_file", "row_no", "rule", "message"])
     candidates = {
         (f["source_file"], f["row_no"]): f["message"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -83,6 +84,7 @@ class BatchSummary:
     top_findings: list[dict]
     reused: int = 0
     notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[dict]:
@@ -209,6 +211,7 @@ def run_batch(
     except OSError as exc:
         raise UsageError(f"cannot write to {out_dir}: {exc.strerror or exc}") from exc
     reports: list[dict] = []
+    timings: Counter = Counter()  # seconds per stage over the batch (worker time, not wall time)
     severities: Counter = Counter()
     worst: list[dict] = []
     n_matched = reused = 0
@@ -228,6 +231,7 @@ def run_batch(
                 kept = previous.rows("findings", report["source_file"]).to_pylist()  # type: ignore[union-attr]
             else:
                 result = next(results)
+                timings.update(result.timings)
                 report = result.report
                 writer.add("facts", result.facts)
                 writer.add("findings", result.findings)
@@ -242,6 +246,7 @@ def run_batch(
         writer.add("findings", duplicates)
         severities.update(f["severity"] for f in duplicates)
         worst = _worst([*worst, *duplicates])
+        clock = time.perf_counter()
         writer.add("reports", reports)
         writer.add("indicators", indicator_rows(ctx.indicators))
         n_facts = writer.counts["facts"] + len(writer.buffers["facts"])
@@ -259,6 +264,7 @@ def run_batch(
             ],
             "skipped": skipped,
             "notes": notes,
+            "stage_seconds": {k: round(v, 3) for k, v in sorted(timings.items())},
             "counts": {
                 "files": len(reports),
                 "ok": sum(r["status"] == "ok" for r in reports),
@@ -271,6 +277,7 @@ def run_batch(
             },
         }
         writer.commit(manifest)
+        timings["write"] += time.perf_counter() - clock
         try:
             write_html_report(out_dir)
         except Exception as exc:  # the report is a view of the output: losing it must not lose the run
@@ -281,7 +288,7 @@ def run_batch(
     except BaseException:
         writer.abort()
         raise
-    return BatchSummary(reports, n_facts, n_matched, severities, skipped, out_dir, worst, reused, notes)
+    return BatchSummary(reports, n_facts, n_matched, severities, skipped, out_dir, worst, reused, notes, dict(timings))
 
 
 _RANK = {"error": 0, "warning": 1, "info": 2}

@@ -91,6 +91,7 @@ class FileResult:
     findings: list[dict] = field(default_factory=list)
     cells: list[dict] = field(default_factory=list)  # tables.parquet rows
     scores: list[dict] = field(default_factory=list)  # scores.parquet rows
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for the benchmark
     seconds: float = 0.0
 
 
@@ -146,7 +147,9 @@ def ingest_file(path: Path, root: Path, ctx: Context) -> FileResult:
     fmt = detect_format(data, path.suffix)
     report["format"] = fmt if fmt in {"txt", "docx", "pdf", "xlsx"} else report["format"]
     try:
+        clock = time.perf_counter()
         doc = extract(data, fmt)
+        result.timings["extract"] = time.perf_counter() - clock
         _process(doc, ctx, result)
     except ExtractionError as exc:
         report["error"] = str(exc)
@@ -158,6 +161,13 @@ def ingest_file(path: Path, root: Path, ctx: Context) -> FileResult:
 
 def _process(doc: Document, ctx: Context, result: FileResult) -> None:
     report = result.report
+    clock = [time.perf_counter()]
+
+    def lap(stage: str) -> None:
+        now = time.perf_counter()
+        result.timings[stage] = result.timings.get(stage, 0.0) + now - clock[0]
+        clock[0] = now
+
     report.update(n_tables=len(doc.tables), encoding=doc.encoding)
     if not doc.tables:
         raise ExtractionError("no table found: this does not look like a CCHC report")
@@ -192,6 +202,7 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
         metadata_source=meta.source_summary,
     )
     findings: list[Finding] = list(meta.findings)
+    lap("assemble")
     if not rows:
         findings.append(
             Finding(
@@ -202,7 +213,9 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
             )
         )
     matches = _match(rows, ctx, report, findings)
+    lap("match")
     result.facts = _facts(rows, matches, ctx, report, findings)
+    lap("values")
     findings = apply_severities(findings, ctx.rules)
     text = "\n".join(b.text for b in doc.blocks)  # the running text: narrative, title, footnotes
     data = ReportData(
@@ -215,6 +228,7 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
         unit_expect=lambda unit: ctx.units.expect_of(ctx.units.canonical(unit)),
     )
     findings += validate(data, ctx.rules)
+    lap("validate")
     base = {"report_id": report["report_id"], "source_file": report["source_file"]}
     for table in other:
         kind = classify(table, ctx.scores)
@@ -224,6 +238,7 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
             result.scores.extend(read_scores(table, kind[0], kind[1], ctx.scores, report["year"], base))
     if result.scores:
         findings += validate_scores(result.scores, ctx.scores, ctx.rules, text)
+    lap("scores")
     result.findings = [finding_row(f, report) for f in findings]
     report.update(
         status="ok", error=None, n_rows=len(result.facts), n_matched=sum(1 for f in result.facts if f["indicator_id"])
