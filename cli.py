@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pipeline.run import BatchSummary, UsageError, discover, run_batch
+from pipeline.run import BatchSummary, UsageError, run_batch
 from pipeline.workers import PoolSettings
 from schema.load import SCHEMA_DIR, SchemaError, load_indicators
 
@@ -61,8 +61,6 @@ def ingest(
     2: nothing could be done (bad folder, output not writable, broken schema files).
     """
     try:
-        n_files = len(discover(input_dir)[0]) if input_dir.is_dir() else 0
-        show_bar = n_files > 1 and err.is_terminal
         with Progress(
             TextColumn("[bold]ingest"),
             BarColumn(),
@@ -70,9 +68,12 @@ def ingest(
             TimeElapsedColumn(),
             TextColumn("{task.description}"),
             console=err,
-            disable=not show_bar,
+            disable=not err.is_terminal,
         ) as progress:
-            task = progress.add_task("", total=n_files)
+            task = progress.add_task("", total=None)
+
+            def on_total(n_files: int) -> None:  # the batch walks the folder once and says how many
+                progress.update(task, total=n_files, visible=n_files > 1)
 
             def on_file(name: str) -> None:
                 progress.update(task, advance=1, description=name)
@@ -81,6 +82,7 @@ def ingest(
                 input_dir,
                 out_dir,
                 on_file=on_file,
+                on_total=on_total,
                 settings=PoolSettings(workers, timeout),
                 incremental=incremental,
                 overrides=overrides,

@@ -74,7 +74,7 @@ def read_metadata(
     title = _title_lines(doc.blocks, stats_table, settings)
     head = [clean_line(b.text) for b in doc.blocks[: settings.head_blocks]]
     _read_report_no(meta, head + title)
-    _read_agency(meta, title, head, doc.blocks, rows, source_file, registry)
+    _read_agency(meta, title, doc.blocks, rows, source_file, registry, settings)
     _read_period(meta, title, head, source_file)
     return meta
 
@@ -119,11 +119,11 @@ def _set_agency(meta: Metadata, agency: Agency, source: str) -> None:
 def _read_agency(
     meta: Metadata,
     title: list[str],
-    head: list[str],
     blocks: tuple[TextBlock, ...],
     rows: list[TableRow],
     source_file: str,
     registry: AgencyRegistry,
+    settings: MetadataSettings,
 ) -> None:
     # 1. the title block: the agency after "của", "tại", "trên địa bàn"
     text = " ".join(title)
@@ -158,7 +158,7 @@ def _read_agency(
                 names.setdefault(mention.agency.name, set()).add(mention.alias.upper())
     if counts:
         (name, n), *rest = counts.most_common()
-        if n >= SETTINGS.min_content_mentions and (not rest or rest[0][1] < n):
+        if n >= settings.min_content_mentions and (not rest or rest[0][1] < n):
             _set_agency(meta, by_name[name], "content")
             meta.findings.append(
                 Finding(

@@ -180,6 +180,7 @@ def run_batch(
     settings: PoolSettings | None = None,
     incremental: bool = False,
     overrides: Path | None = None,
+    on_total: Callable[[int], None] | None = None,
 ) -> BatchSummary:
     if not root.is_dir():
         raise UsageError(f"input folder not found or not a folder: {root}")
@@ -197,6 +198,8 @@ def run_batch(
     notes = [f"removed {n}, left by an interrupted run" for n in remove_stale_temporaries(out_dir)]
     fingerprint = schema_fingerprint()
     files, skipped = discover(root)
+    if on_total:
+        on_total(len(files))
     previous = _Previous.load(out_dir, fingerprint, notes) if incremental else None
     if previous is not None:
         gone = sorted(set(previous.reports) - {rel(p, root) for p in files})
