@@ -6,12 +6,17 @@
 Prints per corpus: files/s, rows/s, PDF pages/s, peak RSS of the batch process and of
 its largest worker, and seconds per stage summed over the workers (extract, assemble,
 match, values, validate, scores) plus the parent's write time.
+
+Each batch runs in a process of its own (`--one`), so its peak RSS is the batch's alone:
+generating the corpus in the measuring process would count the generator's memory too.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -21,10 +26,27 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.make_corpus import make_corpus, parse_mix  # noqa: E402
-from pipeline.run import run_batch  # noqa: E402
 from pipeline.workers import PoolSettings  # noqa: E402
 
 PDF_PAGES = {"000": 7, "001": 6, "002": 10, "003": 4}  # pages of the cached fixture renders
+
+
+def measure_one(corpus: Path, workers: int) -> dict:
+    """Run one batch in this process and return its numbers."""
+    from pipeline.run import run_batch
+
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        summary = run_batch(corpus, Path(out), settings=PoolSettings(workers, 300))
+        wall = time.perf_counter() - start
+    return {
+        "wall": wall,
+        "facts": summary.n_facts,
+        "failed": len(summary.failed),
+        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "stages": summary.timings,
+    }
 
 
 def main() -> None:
@@ -32,24 +54,25 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000])
     parser.add_argument("--workers", type=int, default=PoolSettings().workers)
     parser.add_argument("--mix", default="txt=0.7,docx=0.25,pdf=0.05")
+    parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # child: measure this corpus
     args = parser.parse_args()
+    if args.one:
+        print(json.dumps(measure_one(args.one, args.workers)))
+        return
     mix = parse_mix(args.mix)
     print(f"workers={args.workers} mix={args.mix}")
     print(f"{'N':>7}{'wall s':>9}{'files/s':>9}{'rows/s':>9}{'pdf p/s':>9}{'RSS MB':>8}{'worker MB':>10}  stages (s)")
     for n in args.sizes:
         corpus = make_corpus(n, mix)
         pages = sum(PDF_PAGES[p.stem.split("_")[1]] for p in corpus.glob("*.pdf"))
-        with tempfile.TemporaryDirectory() as out:
-            start = time.perf_counter()
-            summary = run_batch(corpus, Path(out), settings=PoolSettings(args.workers, 300))
-            wall = time.perf_counter() - start
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-        stages = " ".join(f"{k}={v:.1f}" for k, v in sorted(summary.timings.items()))
+        child = [sys.executable, __file__, "--one", str(corpus), "--workers", str(args.workers)]
+        m = json.loads(subprocess.run(child, check=True, capture_output=True, text=True).stdout.splitlines()[-1])
+        wall = m["wall"]
+        stages = " ".join(f"{k}={v:.1f}" for k, v in sorted(m["stages"].items()))
         pdf_rate = f"{pages / wall:9.1f}" if pages else f"{'-':>9}"
         print(
-            f"{n:>7}{wall:>9.1f}{n / wall:>9.1f}{summary.n_facts / wall:>9.0f}{pdf_rate}{rss:>8.0f}{worker:>10.0f}"
-            f"  {stages}",
+            f"{n:>7}{wall:>9.1f}{n / wall:>9.1f}{m['facts'] / wall:>9.0f}{pdf_rate}{m['rss_mb']:>8.0f}"
+            f"{m['worker_mb']:>10.0f}  {stages}" + (f"  FAILED={m['failed']}" if m["failed"] else ""),
             flush=True,
         )
 

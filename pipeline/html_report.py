@@ -13,11 +13,23 @@ import json
 from collections import Counter
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
-
+from pipeline.read_output import scan
 from pipeline.review import review_rows
+
+REPORT_COLUMNS = [
+    "source_file",
+    "format",
+    "agency",
+    "agency_level",
+    "period_type",
+    "period_num",
+    "year",
+    "template",
+    "status",
+    "n_rows",
+    "n_matched",
+    "error",
+]
 
 CSS = """
 body{font-family:'DejaVu Sans',Arial,sans-serif;margin:24px;color:#222;font-size:14px}
@@ -55,23 +67,28 @@ def _bars(title: str, items: list[tuple[str, float]], unit: str, width: int = 64
 
 
 MAX_LISTED = 500  # findings shown per severity; the rest are in findings.parquet
+SEVERITIES = ("error", "warning", "info")
 
 
-def _labels_of(out_dir: Path, findings: list[dict]) -> dict[tuple[str, int], tuple[str | None, str]]:
-    """Section and label of the rows that have findings only: a 10 000-report run has two
-    million facts, which must not all become Python objects to label a few thousand."""
-    wanted = {f"{f['source_file']}#{f['row_no']}" for f in findings if f["row_no"] is not None}
-    facts = pq.read_table(out_dir / "facts.parquet", columns=["source_file", "row_no", "section", "label_raw"])
-    keys = pc.binary_join_element_wise(facts["source_file"], pc.cast(facts["row_no"], pa.string()), "#")
-    rows = facts.filter(pc.is_in(keys, value_set=pa.array(sorted(wanted), pa.string()))).to_pylist()
-    return {(f["source_file"], f["row_no"]): (f["section"], f["label_raw"]) for f in rows}
+def _findings_summary(out_dir: Path) -> tuple[dict[str, int], Counter, dict[str, list[dict]]]:
+    """Per severity the count and the first MAX_LISTED findings, and the count per section,
+    in one pass over findings.parquet: memory does not grow with the run."""
+    totals: dict[str, int] = dict.fromkeys(SEVERITIES, 0)
+    per_section: Counter = Counter()
+    listed: dict[str, list[dict]] = {s: [] for s in SEVERITIES}
+    columns = ["source_file", "row_no", "rule", "severity", "message", "section", "label_raw"]
+    for f in scan(out_dir / "findings.parquet", columns):
+        severity = f["severity"]
+        totals[severity] = totals.get(severity, 0) + 1
+        per_section[f["section"] or "report"] += 1
+        group = listed.setdefault(severity, [])
+        if len(group) < MAX_LISTED:
+            group.append(f)
+    return totals, per_section, listed
 
 
 def render(out_dir: Path) -> str:
     manifest = json.loads((out_dir / "_manifest.json").read_text(encoding="utf-8"))
-    reports = pq.read_table(out_dir / "reports.parquet").to_pylist()
-    findings = pq.read_table(out_dir / "findings.parquet").to_pylist()
-    labels = _labels_of(out_dir, findings)
     counts = manifest["counts"]
     parts = [
         f"<!doctype html><html lang='vi'><head><meta charset='utf-8'><title>cchc quality report</title>"
@@ -91,7 +108,8 @@ def render(out_dir: Path) -> str:
         "<th>Period</th><th>Form</th><th>Status</th><th class='num'>Rows</th><th class='num'>Matched</th>"
         "<th>Error</th></tr>"
     )
-    for r in reports:
+    by_agency: dict[str, list[int]] = {}
+    for r in scan(out_dir / "reports.parquet", REPORT_COLUMNS):
         share = f"{100 * r['n_matched'] / r['n_rows']:.0f} %" if r["n_rows"] else "–"
         period = f"{r['period_type']} {r['period_num'] or ''} {r['year'] or ''}".strip()
         parts.append(
@@ -100,41 +118,35 @@ def render(out_dir: Path) -> str:
             f"<td class='{_e(r['status'])}'>{_e(r['status'])}</td><td class='num'>{r['n_rows']}</td>"
             f"<td class='num'>{share}</td><td>{_e(r['error'])}</td></tr>"
         )
-    parts.append("</table>")
-
-    by_agency: dict[str, list[int]] = {}
-    for r in reports:
         if r["n_rows"]:
             acc = by_agency.setdefault(r["agency"] or r["source_file"], [0, 0])
             acc[0] += r["n_matched"]
             acc[1] += r["n_rows"]
+    parts.append("</table>")
     parts.append(
         _bars("Matched share per agency", [(a, round(100 * m / n, 1)) for a, (m, n) in sorted(by_agency.items())], " %")
     )
-    per_section = Counter(
-        (labels.get((f["source_file"], f["row_no"])) or ("report", ""))[0] or "report" for f in findings
-    )
+    totals, per_section, listed = _findings_summary(out_dir)
     parts.append(_bars("Findings per section", sorted(per_section.items()), ""))
 
     parts.append("<h2>Findings</h2>")
-    for severity in ("error", "warning", "info"):
-        group = [f for f in findings if f["severity"] == severity]
-        parts.append(f"<h3 class='{severity}'>{severity} ({len(group)})</h3>")
+    for severity in SEVERITIES:
+        group = listed[severity]
+        parts.append(f"<h3 class='{severity}'>{severity} ({totals[severity]})</h3>")
         if not group:
             continue
         parts.append(
             f"<table class='findings {severity}'><tr><th>File</th><th>Row</th><th>Label</th><th>Rule</th>"
             "<th>Message</th></tr>"
         )
-        for f in group[:MAX_LISTED]:
-            label = (labels.get((f["source_file"], f["row_no"])) or (None, ""))[1]
+        for f in group:
             parts.append(
                 f"<tr><td>{_e(f['source_file'])}</td><td class='num'>{_e(f['row_no'])}</td>"
-                f"<td>{_e(label)}</td><td>{_e(f['rule'])}</td><td>{_e(f['message'])}</td></tr>"
+                f"<td>{_e(f['label_raw'])}</td><td>{_e(f['rule'])}</td><td>{_e(f['message'])}</td></tr>"
             )
         parts.append("</table>")
-        if len(group) > MAX_LISTED:
-            parts.append(f"<p class='small'>and {len(group) - MAX_LISTED} more in findings.parquet</p>")
+        if totals[severity] > MAX_LISTED:
+            parts.append(f"<p class='small'>and {totals[severity] - MAX_LISTED} more in findings.parquet</p>")
 
     pending = review_rows(out_dir, below=90.0)
     parts.append(f"<h2>Labels to review ({len(pending)})</h2>")

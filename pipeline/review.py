@@ -11,8 +11,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
+
+from pipeline.read_output import scan
 
 REVIEW_COLUMNS = [
     "label",
@@ -29,56 +31,61 @@ REVIEW_COLUMNS = [
 OVERRIDE_COLUMNS = ["label", "section", "indicator_id", "note"]
 
 
+SEEN_IN_LISTED = 5  # file names per label in the CSV; the count says how many in all
+
+
 def review_rows(out_dir: Path, below: float) -> list[dict]:
-    """Labels unmatched or matched below `below`, grouped by (label, section)."""
-    table = pq.read_table(
-        out_dir / "facts.parquet",
-        columns=["source_file", "row_no", "section", "label_raw", "indicator_id", "match_score", "match_method"],
-    )
-    # only the weak rows become Python objects: a large run has millions of facts
-    weak_rows = pc.or_(
-        pc.equal(table["match_method"], "unmatched"),
-        pc.and_(pc.equal(table["match_method"], "fuzzy"), pc.less(table["match_score"], below)),
-    )
-    facts = table.filter(weak_rows).to_pylist()
-    findings = pq.read_table(out_dir / "findings.parquet", columns=["source_file", "row_no", "rule", "message"])
-    candidates = {
-        (f["source_file"], f["row_no"]): f["message"]
-        for f in findings.to_pylist()
-        if f["rule"] in ("unmatched_label", "match_review")
-    }
+    """Labels unmatched or matched below `below`, grouped by (label, section).
+
+    Both Parquet files are scanned a batch at a time and only weak rows become Python
+    objects, so memory follows the number of distinct labels, not the size of the run.
+    """
+    candidates: dict[tuple[str | None, str | None], list[str]] = {}
+    for f in scan(
+        out_dir / "findings.parquet",
+        ["rule", "message", "section", "label_raw"],
+        lambda b: pc.is_in(b["rule"], value_set=pa.array(["unmatched_label", "match_review"])),
+    ):
+        message = f["message"]
+        found = candidates.setdefault((f["label_raw"], f["section"]), [])
+        for part in message.split("nearest: ")[-1].split(", ") if "nearest: " in message else []:
+            if part and part != "none" and part not in found:
+                found.append(part)
+
+    def weak(b: pa.RecordBatch) -> pa.Array:
+        fuzzy_low = pc.and_(pc.equal(b["match_method"], "fuzzy"), pc.less(b["match_score"], below))
+        return pc.fill_null(pc.or_(pc.equal(b["match_method"], "unmatched"), fuzzy_low), False)
+
     groups: dict[tuple[str, str | None], dict] = {}
-    for f in facts:
-        weak = f["match_method"] == "unmatched" or (f["match_method"] == "fuzzy" and (f["match_score"] or 0) < below)
-        if not weak:
-            continue
-        key = (f["label_raw"], f["section"])
+    columns = ["source_file", "section", "label_raw", "indicator_id", "match_score", "match_method"]
+    for f in scan(out_dir / "facts.parquet", columns, weak):
         g = groups.setdefault(
-            key,
+            (f["label_raw"], f["section"]),
             {
                 "label": f["label_raw"],
                 "section": f["section"] or "",
                 "seen_in": [],
+                "files": 0,
                 "rows": 0,
                 "current_id": f["indicator_id"] or "",
                 "score": f["match_score"],
-                "candidates": [],
             },
         )
         g["rows"] += 1
-        if f["source_file"] not in g["seen_in"]:
-            g["seen_in"].append(f["source_file"])
-        message = candidates.get((f["source_file"], f["row_no"]), "")
-        for part in message.split("nearest: ")[-1].split(", ") if "nearest: " in message else []:
-            if part and part != "none" and part not in g["candidates"]:
-                g["candidates"].append(part)
+        if not g["seen_in"] or g["last"] != f["source_file"]:  # facts are in file order
+            g["files"] += 1
+            g["last"] = f["source_file"]
+            if len(g["seen_in"]) < SEEN_IN_LISTED:
+                g["seen_in"].append(f["source_file"])
     out = []
     for g in sorted(groups.values(), key=lambda g: (g["section"], g["label"])):
-        cands = [*g.pop("candidates"), "", "", ""][:3]
+        cands = [*candidates.get((g["label"], g["section"] or None), []), "", "", ""][:3]
+        more = g["files"] - len(g["seen_in"])
+        seen_in = "; ".join(g["seen_in"]) + (f"; … and {more} more" if more else "")
         out.append(
             {
-                **g,
-                "seen_in": "; ".join(g["seen_in"]),
+                **{k: g[k] for k in ("label", "section", "rows", "current_id", "score")},
+                "seen_in": seen_in,
                 "candidate_1": cands[0],
                 "candidate_2": cands[1],
                 "candidate_3": cands[2],

@@ -23,14 +23,18 @@ import pyarrow.parquet as pq
 import pipeline
 from pipeline.html_report import write_html_report
 from pipeline.models import Finding
+from pipeline.read_output import RowsByFile
 from pipeline.run_file import Context, finding_row, indicator_rows, rel
 from pipeline.workers import PoolSettings, run_files
-from pipeline.write import CONTRACT_VERSION, OutputWriter, remove_stale_temporaries
+from pipeline.write import CONTRACT_VERSION, SCHEMAS, OutputWriter, remove_stale_temporaries
 from schema.load import SCHEMA_DIR
 
 # What `cchc ingest` looks at. Legacy .doc/.xls/.rtf are taken so that they are reported
 # with what to do about them; anything else (README, images) is listed as skipped.
 REPORT_SUFFIXES = {".txt", ".docx", ".pdf", ".xlsx", ".doc", ".xls", ".rtf"}
+
+
+DUPLICATES_LISTED = 3  # other copies named in a duplicate_submission finding
 
 
 class UsageError(Exception):
@@ -107,14 +111,19 @@ def duplicate_submissions(reports: list[dict]) -> list[dict]:
             continue
         period = f"{ptype} {pnum or ''}/{year}".replace(" /", "/")
         for rep in group:
-            others = ", ".join(o["source_file"] for o in group if o is not rep)
+            # a few names and a count: a message that lists every copy grows with the square
+            # of the group, and a backfill can hold hundreds of copies of one report
+            others = [o["source_file"] for o in group if o is not rep]
+            listed = ", ".join(others[:DUPLICATES_LISTED])
+            if len(others) > DUPLICATES_LISTED:
+                listed += f" and {len(others) - DUPLICATES_LISTED} more"
             out.append(
                 finding_row(
                     Finding(
                         rule="duplicate_submission",
                         severity="warning",
-                        message=f"{agency} has another report for {period}: {others}; both are kept, "
-                        f"remove the one that is superseded",
+                        message=f"{agency} has another report for {period}: {listed}; all are kept, "
+                        f"remove the ones that are superseded",
                     ),
                     rep,
                 )
@@ -133,12 +142,16 @@ def schema_fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
+OUTPUTS_PER_FILE = ("facts", "findings", "tables", "scores")
+
+
 @dataclass
 class _Previous:
-    """What an earlier run wrote to OUT_DIR, for --incremental."""
+    """What an earlier run wrote to OUT_DIR, for --incremental: its report rows, and a
+    forward cursor over each per-file table (the tables are never loaded whole)."""
 
     reports: dict[str, dict]  # source_file -> report row
-    tables: dict[str, pa.Table]
+    cursors: dict[str, RowsByFile]
 
     @classmethod
     def load(cls, out_dir: Path, fingerprint: str, notes: list[str]) -> _Previous | None:
@@ -148,12 +161,18 @@ class _Previous:
             if meta.get("schema_fingerprint") != fingerprint:
                 notes.append("the schema or cchc changed since the last run: every file is read again")
                 return None
-            tables = {n: pq.read_table(out_dir / f"{n}.parquet") for n in ("facts", "findings", "tables", "scores")}
             reports = {r["source_file"]: r for r in pq.read_table(out_dir / "reports.parquet").to_pylist()}
+            cursors = {n: RowsByFile(out_dir / f"{n}.parquet") for n in OUTPUTS_PER_FILE}
+            older = [n for n, c in cursors.items() if not set(SCHEMAS[n].names) <= set(c.schema.names)]
+            if older:
+                notes.append(
+                    f"the earlier output lacks columns of this version ({', '.join(older)}): every file is read"
+                )
+                return None
         except (OSError, ValueError, pa.ArrowException) as exc:
             notes.append(f"no usable earlier output in {out_dir} ({type(exc).__name__}): every file is read")
             return None
-        return cls(reports, tables)
+        return cls(reports, cursors)
 
     def reusable(self, path: Path, root: Path) -> dict | None:
         old = self.reports.get(rel(path, root))
@@ -165,12 +184,21 @@ class _Previous:
             return None
         return old if sha == old["sha256"] else None
 
-    def rows(self, name: str, source_file: str) -> pa.Table:
-        table = self.tables[name]
-        keep = pc.equal(table["source_file"], source_file)
-        if name == "findings":  # recomputed for the whole batch
-            keep = pc.and_(keep, pc.not_equal(table["rule"], "duplicate_submission"))
-        return table.filter(keep)
+    def rows(self, report: dict) -> dict[str, pa.Table]:
+        """Each per-file table's rows of one reused report; files must come in input order."""
+        out = {n: self.cursors[n].take(report["source_file"]) for n in OUTPUTS_PER_FILE}
+        if out["facts"].num_rows != (report["n_rows"] or 0):
+            raise UsageError(
+                f"the earlier output does not hold {report['source_file']}'s {report['n_rows']} rows "
+                f"in the order cchc writes them (edited by hand?): run again without --incremental"
+            )
+        findings = out["findings"]  # duplicate_submission is recomputed for the whole batch
+        out["findings"] = findings.filter(pc.not_equal(findings["rule"], "duplicate_submission"))
+        return out
+
+    def close(self) -> None:
+        for cursor in self.cursors.values():
+            cursor.close()
 
 
 def run_batch(
@@ -229,9 +257,10 @@ def run_batch(
                 if on_file:
                     on_file(rel(path, root))
                 report = old
-                for name in ("facts", "findings", "tables", "scores"):
-                    writer.add_table(name, previous.rows(name, report["source_file"]))  # type: ignore[union-attr]
-                kept = previous.rows("findings", report["source_file"]).to_pylist()  # type: ignore[union-attr]
+                tables = previous.rows(report)  # type: ignore[union-attr]
+                for name, table in tables.items():
+                    writer.add_table(name, table)
+                kept = tables["findings"].to_pylist()
             else:
                 result = next(results)
                 timings.update(result.timings)
@@ -245,6 +274,8 @@ def run_batch(
             n_matched += report["n_matched"] or 0
             severities.update(f["severity"] for f in kept)
             worst = _worst([*worst, *kept])
+        if previous is not None:
+            previous.close()  # before the new files are renamed over the ones it reads
         duplicates = duplicate_submissions(reports)
         writer.add("findings", duplicates)
         severities.update(f["severity"] for f in duplicates)
@@ -291,6 +322,9 @@ def run_batch(
     except BaseException:
         writer.abort()
         raise
+    finally:
+        if previous is not None:
+            previous.close()
     return BatchSummary(reports, n_facts, n_matched, severities, skipped, out_dir, worst, reused, notes, dict(timings))
 
 

@@ -239,7 +239,8 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
     if result.scores:
         findings += validate_scores(result.scores, ctx.scores, ctx.rules, text)
     lap("scores")
-    result.findings = [finding_row(f, report) for f in findings]
+    where = {f["row_no"]: (f["section"], f["label_raw"]) for f in result.facts}
+    result.findings = [finding_row(f, report, *where.get(f.row_no, (None, None))) for f in findings]
     report.update(
         status="ok", error=None, n_rows=len(result.facts), n_matched=sum(1 for f in result.facts if f["indicator_id"])
     )
@@ -372,5 +373,8 @@ def indicator_rows(indicators: Indicators) -> list[dict]:
     ]
 
 
-def finding_row(f: Finding, report: dict) -> dict:
-    return {"report_id": report["report_id"], "source_file": report["source_file"], **f.model_dump()}
+def finding_row(f: Finding, report: dict, section: str | None = None, label: str | None = None) -> dict:
+    """A finding with the section and label of the row it points at, so that
+    findings.parquet reads on its own (and the HTML report needs no pass over facts)."""
+    row = {"report_id": report["report_id"], "source_file": report["source_file"], **f.model_dump()}
+    return {**row, "section": section, "label_raw": label}

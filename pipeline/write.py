@@ -86,6 +86,9 @@ FINDINGS = pa.schema(
         ("rule", S),
         ("severity", S),
         ("message", S),
+        # additions: where the row sits, so a finding reads without a join to facts
+        ("section", S),
+        ("label_raw", S),
     ]
 )
 

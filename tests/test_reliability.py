@@ -251,3 +251,45 @@ def test_incremental_keeps_unchanged_files_and_replaces_changed_ones(tmp_path):
     facts = pq.read_table(out / "facts.parquet").to_pylist()
     done = [f for f in facts if f["source_file"] == changed.name and f["label_raw"] == "Số nhiệm vụ đã hoàn thành"]
     assert [f["value_num"] for f in done] == [8.0]
+
+
+def test_incremental_reuse_streams_rows_across_batches_in_any_position(tmp_path, monkeypatch):
+    """Reused files before and after re-read ones, their rows split over many small
+    batches, and the duplicate_submission findings the earlier run appended last: the
+    incremental output equals a full run's, row for row."""
+    import pipeline.read_output
+
+    monkeypatch.setattr(pipeline.read_output, "BATCH_ROWS", 37)
+    src = tmp_path / "in"
+    src.mkdir()
+    for n in range(6):  # six copies of one report: duplicate_submission findings on each
+        shutil.copy(SEED["001"], src / f"copy_{n}.txt")
+    shutil.copy(SEED["003"], src / "so_ngoai_vu.txt")
+    out, full = tmp_path / "out", tmp_path / "full"
+    run_batch(src, out, settings=PoolSettings(workers=1, timeout=0))
+    middle = src / "copy_3.txt"
+    middle.write_text(middle.read_text(encoding="utf-8").replace("Nhiệm vụ\t7\t", "Nhiệm vụ\t8\t"), encoding="utf-8")
+    summary = run_batch(src, out, settings=PoolSettings(workers=1, timeout=0), incremental=True)
+    assert summary.reused == 6
+    run_batch(src, full, settings=PoolSettings(workers=1, timeout=0))
+    for name in ("facts", "reports", "findings", "tables", "scores"):
+        assert pq.read_table(out / f"{name}.parquet").equals(pq.read_table(full / f"{name}.parquet")), name
+
+
+def test_incremental_refuses_an_output_not_in_cchc_order(tmp_path):
+    """Rows shuffled by hand cannot be taken file by file: the run stops with a clear
+    error and the earlier output is left as it was."""
+    from pipeline.run import UsageError
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for key in ("001", "003"):
+        shutil.copy(SEED[key], src / SEED[key].name)
+    out = tmp_path / "out"
+    run_batch(src, out, settings=PoolSettings(workers=1, timeout=0))
+    facts = pq.read_table(out / "facts.parquet")
+    pq.write_table(facts.take(list(range(facts.num_rows))[::-1]), out / "facts.parquet")
+    before = (out / "facts.parquet").read_bytes()
+    with pytest.raises(UsageError, match="without --incremental"):
+        run_batch(src, out, settings=PoolSettings(workers=1, timeout=0), incremental=True)
+    assert (out / "facts.parquet").read_bytes() == before
