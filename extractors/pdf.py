@@ -7,6 +7,9 @@ columns is one table: its rows are appended, the first of them marked as followi
 page break (the repeated header and the row cut in two are repaired by assembly, as for
 text). A PDF without a text layer is a scan and needs OCR; one that needs a password
 cannot be read.
+
+Two routes read a page: PDFium (pdf_fast.py) where it can vouch for the page, ten times
+faster, and pdfplumber for the rest; both give the same cells (tests/test_formats.py).
 """
 
 from __future__ import annotations
@@ -16,11 +19,13 @@ import re
 from dataclasses import dataclass
 
 import pdfplumber
+import pypdfium2 as pdfium
 from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
 from pdfminer.pdfparser import PDFSyntaxError
 from pdfminer.psparser import PSException
 
 from extractors.base import Document, ExtractionError, RawRow, RawTable, TextBlock
+from extractors.pdf_fast import read_page
 
 
 @dataclass(frozen=True)
@@ -28,14 +33,58 @@ class PdfSettings:
     # A table continues one on the previous page when it starts within this share of the
     # page's height from the top (room for a running header).
     continuation_top: float = 0.2
+    # Read pages through PDFium where it can vouch for them (pdf_fast.py); False reads
+    # every page with pdfplumber alone.
+    fast: bool = True
 
 
 SETTINGS = PdfSettings()
 
 
 def extract_pdf(data: bytes, settings: PdfSettings = SETTINGS) -> Document:
+    fast = _open_pdfium(data) if settings.fast else None
+    plumber = None if fast is not None else _open_plumber(data)
     try:
-        pdf = pdfplumber.open(io.BytesIO(data))
+        n_pages = len(fast) if fast is not None else len(plumber.pages)  # type: ignore[union-attr]
+        pieces: list[_Piece] = []
+        lines: list[tuple[int, float, str]] = []
+        n_chars = 0
+        for index in range(n_pages):
+            page = _fast_page(fast, index) if fast is not None else None
+            if page is None:  # the fast route cannot vouch for this page: pdfplumber reads it
+                plumber = plumber or _open_plumber(data)
+                page = _plumber_page(plumber.pages[index])
+            page_pieces, page_lines, page_chars = page
+            pieces += page_pieces
+            lines += page_lines
+            n_chars += page_chars
+    finally:
+        if fast is not None:
+            fast.close()
+        if plumber is not None:
+            plumber.close()
+    if n_chars == 0:
+        raise ExtractionError("scanned document without a text layer: it needs OCR before it can be read")
+    tables = _join_pieces(pieces, settings)
+    starts = [(t.rows[0].page or 0, top) for t, top in tables]
+    blocks = []
+    for n, (page_no, top, text) in enumerate(lines, start=1):
+        nxt = next((i for i, s in enumerate(starts) if s > (page_no, top)), None)
+        blocks.append(TextBlock(text=text, line_no=n, page=page_no, before_table=nxt))
+    return Document(format="pdf", tables=tuple(t for t, _ in tables), blocks=tuple(blocks), n_pages=n_pages)
+
+
+def _open_pdfium(data: bytes) -> pdfium.PdfDocument | None:
+    """None when PDFium cannot open the file: pdfplumber then opens it and says why."""
+    try:
+        return pdfium.PdfDocument(data)
+    except pdfium.PdfiumError:
+        return None
+
+
+def _open_plumber(data: bytes):
+    try:
+        return pdfplumber.open(io.BytesIO(data))
     except Exception as exc:  # pdfplumber wraps pdfminer's errors in PdfminerException(args=(cause,))
         cause = exc.args[0] if exc.args and isinstance(exc.args[0], Exception) else exc
         if isinstance(cause, PDFPasswordIncorrect):
@@ -47,8 +96,6 @@ def extract_pdf(data: bytes, settings: PdfSettings = SETTINGS) -> Document:
         if isinstance(cause, PDFSyntaxError | PSException | ValueError | KeyError | TypeError):
             raise ExtractionError(f"damaged PDF ({type(cause).__name__}): export it again from Word") from None
         raise
-    with pdf:
-        return _read(pdf, settings)
 
 
 @dataclass
@@ -60,47 +107,49 @@ class _Piece:
     n_cols: int
 
 
-def _read(pdf, settings: PdfSettings) -> Document:
-    pieces: list[_Piece] = []
-    lines: list[tuple[int, float, str]] = []
-    n_chars = 0
-    for page in pdf.pages:
-        page = page.dedupe_chars()
-        n_chars += len(page.chars)
-        found = page.find_tables()
-        bboxes = [t.bbox for t in found]
-        for t in found:
-            rows = []
-            for n, cells in enumerate(t.extract(), start=1):
-                spans = _spans(cells)
-                rows.append(
-                    RawRow(cells=tuple(_unwrap(c or "") for c in cells), spans=spans, line_no=n, page=page.page_number)
-                )
-            if rows:
-                top = float(t.bbox[1])
-                pieces.append(_Piece(page.page_number, top, top / float(page.height), rows, len(rows[0].cells)))
-        outside = page.filter(
-            lambda obj, boxes=bboxes: (
-                obj.get("object_type") != "char"
-                or not any(
-                    b[0] <= obj["x0"] and obj["x1"] <= b[2] and b[1] <= obj["top"] and obj["bottom"] <= b[3]
-                    for b in boxes
-                )
+_Page = tuple[list[_Piece], list[tuple[int, float, str]], int]  # tables, lines outside them, chars
+
+
+def _piece(cells_by_row: list[list[str | None]], page_no: int, top: float, height: float) -> _Piece | None:
+    rows = [
+        RawRow(cells=tuple(_unwrap(c or "") for c in cells), spans=_spans(cells), line_no=n, page=page_no)
+        for n, cells in enumerate(cells_by_row, start=1)
+    ]
+    return _Piece(page_no, top, top / height, rows, len(rows[0].cells)) if rows else None
+
+
+def _fast_page(doc: pdfium.PdfDocument, index: int) -> _Page | None:
+    page = doc[index]
+    try:
+        read = read_page(page)
+        if read is None:
+            return None
+        height = float(page.get_height())
+    finally:
+        page.close()
+    pieces = [p for t in read.tables if (p := _piece(t.rows, index + 1, t.top, height))]
+    return pieces, [(index + 1, top, text) for top, text in read.lines], read.n_chars
+
+
+def _plumber_page(page) -> _Page:
+    page = page.dedupe_chars()
+    found = page.find_tables()
+    bboxes = [t.bbox for t in found]
+    pieces = [p for t in found if (p := _piece(t.extract(), page.page_number, float(t.bbox[1]), float(page.height)))]
+    outside = page.filter(
+        lambda obj, boxes=bboxes: (
+            obj.get("object_type") != "char"
+            or not any(
+                b[0] <= obj["x0"] and obj["x1"] <= b[2] and b[1] <= obj["top"] and obj["bottom"] <= b[3] for b in boxes
             )
         )
-        for line in outside.extract_text_lines():
-            text = line["text"].strip()
-            if text:
-                lines.append((page.page_number, line["top"], text))
-    if n_chars == 0:
-        raise ExtractionError("scanned document without a text layer: it needs OCR before it can be read")
-    tables = _join_pieces(pieces, settings)
-    starts = [(t.rows[0].page or 0, top) for t, top in tables]
-    blocks = []
-    for n, (page_no, top, text) in enumerate(lines, start=1):
-        nxt = next((i for i, s in enumerate(starts) if s > (page_no, top)), None)
-        blocks.append(TextBlock(text=text, line_no=n, page=page_no, before_table=nxt))
-    return Document(format="pdf", tables=tuple(t for t, _ in tables), blocks=tuple(blocks), n_pages=len(pdf.pages))
+    )
+    lines = [
+        (page.page_number, line["top"], line["text"].strip())
+        for line in outside.extract_text_lines()
+        if line["text"].strip()
+    ]
+    return pieces, lines, len(page.chars)
 
 
 def _unwrap(text: str) -> str:

@@ -22,31 +22,20 @@ import pytest
 from pipeline.run import run_batch
 from pipeline.workers import PoolSettings
 from tests.conftest import RAW, ROOT, SEED
+from tests.pdfgen import one_page_pdf
 
 FIXTURES = ROOT / "tests" / "fixtures"
 
 
 def slow_pdf(n: int) -> bytes:
-    """A valid one-page PDF of n tiny ruling lines: pdfplumber's table finder must weigh
-    every one of them (20 000 lines take ~3 s on this machine)."""
+    """A valid one-page PDF of n tiny ruling lines and one curve: the curve sends the page
+    to pdfplumber (the fast route declines curves), which must weigh every line (20 000
+    lines take ~3 s on this machine)."""
     ops = "".join(
         f"{10 + (i % 500)} {10 + (i // 500) % 780} m {11 + (i % 500)} {10 + (i // 500) % 780} l S\n" for i in range(n)
     ).encode()
-    objs = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(ops) + ops + b"\nendstream",
-    ]
-    out, offsets = bytearray(b"%PDF-1.4\n"), []
-    for i, body in enumerate(objs, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
-    return bytes(out)
+    ops += b"10 10 m 20 20 30 20 40 10 c S\n"
+    return one_page_pdf(ops)
 
 
 def cp1258(text: str) -> bytes:
