@@ -12,20 +12,24 @@ from __future__ import annotations
 import io
 
 from docx import Document as open_docx
-from docx.oxml.ns import qn
-from docx.oxml.table import CT_Tbl, CT_Tc
-from docx.oxml.text.paragraph import CT_P
+from docx.oxml.ns import nsmap, qn
+from lxml import etree
 
 from extractors.base import Document, ExtractionError, RawRow, RawTable, TextBlock
 from extractors.ziputil import check_zip
 
 # Where Word marks page ends: explicit breaks, "page break before", and the breaks Word
 # records where pages ended when it last laid the document out.
-_PAGE_MARKS = ".//w:br[@w:type='page'] | .//w:lastRenderedPageBreak | .//w:pageBreakBefore"
-# python-docx's element properties are convenient but slow on a 200-row table; these few
-# attributes are read with lxml directly.
+_PAGE_MARKS = etree.XPath(
+    ".//w:br[@w:type='page'] | .//w:lastRenderedPageBreak | .//w:pageBreakBefore", namespaces={"w": nsmap["w"]}
+)
+_P, _TBL, _TR, _GRID_COL = qn("w:p"), qn("w:tbl"), qn("w:tr"), f"{qn('w:tblGrid')}/{qn('w:gridCol')}"
+# python-docx opens and checks the package; the body is then walked as a plain lxml tree
+# (one copy, made in C): python-docx's element classes cost a Python object for every
+# node visited, which made a 200-row table take longer than the rest of the pipeline.
 _TC_PR, _GRID_SPAN, _V_MERGE, _VAL = qn("w:tcPr"), qn("w:gridSpan"), qn("w:vMerge"), qn("w:val")
 _TR_PR, _GRID_BEFORE, _TC = qn("w:trPr"), qn("w:gridBefore"), qn("w:tc")
+_BEFORE_PROPS = {qn("w:tblPrEx")}  # what may precede w:trPr in a row
 
 
 def extract_docx(data: bytes) -> Document:
@@ -34,13 +38,13 @@ def extract_docx(data: bytes) -> Document:
         doc = open_docx(io.BytesIO(data))
     except Exception as exc:  # python-docx raises KeyError, ValueError, lxml errors …
         raise ExtractionError(f"damaged Word file ({type(exc).__name__}): open it in Word and save it again") from None
-    body = doc.element.body
-    has_pages = bool(body.xpath(_PAGE_MARKS))
+    body = etree.fromstring(etree.tostring(doc.element.body))
+    has_pages = bool(_PAGE_MARKS(body))
     reader = _Reader(has_pages)
-    for child in body.iterchildren():
-        if isinstance(child, CT_P):
+    for child in body.iterchildren(_P, _TBL):
+        if child.tag == _P:
             reader.paragraph(child)
-        elif isinstance(child, CT_Tbl):
+        else:
             reader.table(child)
     return Document(
         format="docx",
@@ -53,7 +57,7 @@ def extract_docx(data: bytes) -> Document:
 _T, _TAB, _BR, _CR, _TYPE = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr"), qn("w:type")
 
 
-def _text(p: CT_P) -> str:
+def _text(p: etree._Element) -> str:
     parts = []
     for node in p.iter(_T, _TAB, _BR, _CR):
         tag = node.tag
@@ -67,19 +71,23 @@ def _text(p: CT_P) -> str:
 
 
 def _page_marks(element) -> int:
-    return len(element.xpath(_PAGE_MARKS))
+    return len(_PAGE_MARKS(element))
 
 
-def _int_attr(parent, path: tuple[str, str], default: int) -> int:
-    pr = parent.find(path[0])
-    el = pr.find(path[1]) if pr is not None else None
+def _props(element: etree._Element, pr_tag: str) -> dict[str, etree._Element]:
+    """The children of an element's properties (w:tcPr, w:trPr) by tag. The schema puts
+    the properties first; walking their children is C work, where find() is Python."""
+    for child in element:
+        if child.tag == pr_tag:
+            return {el.tag: el for el in child}
+        if child.tag not in _BEFORE_PROPS:
+            break
+    return {}
+
+
+def _int_prop(props: dict[str, etree._Element], tag: str, default: int) -> int:
+    el = props.get(tag)
     return int(el.get(_VAL, default)) if el is not None else default
-
-
-def _v_merge(tc) -> str | None:
-    pr = tc.find(_TC_PR)
-    el = pr.find(_V_MERGE) if pr is not None else None
-    return None if el is None else el.get(_VAL, "continue")
 
 
 class _Reader:
@@ -89,7 +97,7 @@ class _Reader:
         self.tables: list[RawTable] = []
         self.blocks: list[tuple[TextBlock, int]] = []  # (block, number of tables before it)
 
-    def paragraph(self, p: CT_P) -> None:
+    def paragraph(self, p: etree._Element) -> None:
         if self.has_pages:
             self.page += _page_marks(p)
         text = _text(p).strip()
@@ -101,23 +109,25 @@ class _Reader:
                 )
             )
 
-    def table(self, tbl: CT_Tbl) -> None:
-        grid = len(tbl.tblGrid.gridCol_lst) if tbl.tblGrid is not None else 0
+    def table(self, tbl: etree._Element) -> None:
+        grid = len(tbl.findall(_GRID_COL))
         rows: list[RawRow] = []
-        nested: list[CT_Tbl] = []
-        for n, tr in enumerate(tbl.tr_lst, start=1):
+        nested: list[etree._Element] = []
+        for n, tr in enumerate(tbl.iterchildren(_TR), start=1):
             marks = _page_marks(tr) if self.has_pages else 0
             tcs = tr.findall(_TC)
-            tc_spans = [_int_attr(tc, (_TC_PR, _GRID_SPAN), 1) for tc in tcs]
-            before = _int_attr(tr, (_TR_PR, _GRID_BEFORE), 0)
+            tc_props = [_props(tc, _TC_PR) for tc in tcs]
+            tc_spans = [_int_prop(props, _GRID_SPAN, 1) for props in tc_props]
+            before = _int_prop(_props(tr, _TR_PR), _GRID_BEFORE, 0)
             width = max(grid, before + sum(tc_spans))
             cells, spans = [""] * width, [1] * width
             col = before
-            for tc, span in zip(tcs, tc_spans, strict=True):
-                if _v_merge(tc) != "continue":
+            for tc, props, span in zip(tcs, tc_props, tc_spans, strict=True):
+                merge = props.get(_V_MERGE)
+                if merge is None or merge.get(_VAL, "continue") != "continue":
                     cells[col] = self._cell_text(tc, nested)
                 else:
-                    nested.extend(tc.xpath("./w:tbl"))
+                    nested.extend(tc.iterchildren(_TBL))
                 for covered in range(col + 1, min(col + span, width)):
                     spans[covered] = 0
                 spans[col] = span
@@ -137,12 +147,12 @@ class _Reader:
             self.table(inner)
 
     @staticmethod
-    def _cell_text(tc: CT_Tc, nested: list[CT_Tbl]) -> str:
+    def _cell_text(tc: etree._Element, nested: list[etree._Element]) -> str:
         parts = []
-        for child in tc.iterchildren():
-            if isinstance(child, CT_P):
+        for child in tc.iterchildren(_P, _TBL):
+            if child.tag == _P:
                 parts.append(_text(child))
-            elif isinstance(child, CT_Tbl):
+            else:
                 nested.append(child)
         return "\n".join(parts)
 

@@ -142,9 +142,11 @@ def assemble_table(
     n = len(shape.roles)
     drafts: list[_Draft] = []
     after_break = False  # a page break, or a header repeated by one, came since the last row
+    header_words = {k for row in shape.header_keys for k in row if k}
     for raw in table.rows[shape.header_rows :]:
         after_break = after_break or raw.break_before
-        if tuple(loose_key(c) for c in raw.cells) in shape.header_keys or _is_header_repeat(raw, shape):
+        keys = tuple(loose_key(c) for c in raw.cells)
+        if keys in shape.header_keys or _is_header_repeat(keys, header_words):
             after_break = True  # the column header repeated at a page break
             continue
         cells = _align(raw, n)
@@ -168,10 +170,11 @@ def assemble_table(
     return _structure(drafts, table.index, first_row_no)
 
 
-def _is_header_repeat(raw: RawRow, shape: TableShape) -> bool:
-    keys = [k for k in (loose_key(c) for c in raw.cells) if k]
-    header = {k for row in shape.header_keys for k in row if k}
-    return bool(keys) and all(k in header for k in keys) and len(keys) >= 2
+def _is_header_repeat(keys: tuple[str, ...], header_words: set[str]) -> bool:
+    """A row whose every filled cell is a header cell (the header repeated at a page
+    break, or only some of its rows)."""
+    filled = [k for k in keys if k]
+    return len(filled) >= 2 and all(k in header_words for k in filled)
 
 
 def _stt_level(stt: str, roman_scheme: bool) -> int | None:

@@ -253,7 +253,7 @@ def _match(rows: list[TableRow], ctx: Context, report: dict, findings: list[Find
     queries = [Query(r.label, r.section, by_no[r.parent_row_no].label if r.parent_row_no else None) for r in rows]
     result = ctx.matcher.match(queries, ctx.templates)
     report["template"] = result.template
-    matches = result.matches
+    matches = list(result.matches)
     for r, m in zip(rows, matches, strict=True):
         names = ", ".join(f"{i} ({s:.0f})" for i, s in m.candidates)
         if m.method == "unmatched":

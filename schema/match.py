@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -75,7 +76,7 @@ class Match:
 class ReportMatch:
     template: str | None
     shares: dict[str, float]  # per template: share of rows it matches at >= accept
-    matches: list[Match]
+    matches: tuple[Match, ...]
 
 
 # (contrast words found, group by group; numbers printed; qualifiers present)
@@ -109,6 +110,7 @@ class Matcher:
         self._mask_cache: dict[frozenset[str], np.ndarray] = {}
         self._col_cache: dict[int, np.ndarray] = {}
         self._raw_cache: dict[str, str] = {}
+        self._report_memo: OrderedDict[tuple, ReportMatch] = OrderedDict()
         # Contrast words, with and without accents, each mapped to (group, word) pairs: one
         # finditer per key instead of a search per word.
         # A qualifier is a group of one: present on one side only is a contrast too.
@@ -144,7 +146,7 @@ class Matcher:
         clone = copy.copy(self)
         clone.indicators = kept
         clone._by_id = {i.id: i for i in kept}
-        clone._mask_cache, clone._col_cache = {}, {}
+        clone._mask_cache, clone._col_cache, clone._report_memo = {}, {}, OrderedDict()
         for name in (
             "_choices",
             "_raw_choices",
@@ -286,8 +288,25 @@ class Matcher:
 
     # --- matching -------------------------------------------------------------------
 
+    # Reports of one form mostly repeat its labels verbatim (150 agencies fill the same
+    # template), and a report's match depends on nothing but its labels: the last few
+    # distinct label lists are remembered. The result is shared: callers must not mutate it.
+    REPORT_MEMO = 32
+
     def match(self, queries: list[Query], templates: list[str]) -> ReportMatch:
         """Detect the report's form among `templates` and match its rows, preferring that form."""
+        key = (tuple(queries), tuple(templates))
+        found = self._report_memo.get(key)
+        if found is not None:
+            self._report_memo.move_to_end(key)
+            return found
+        found = self._match(queries, templates)
+        self._report_memo[key] = found
+        if len(self._report_memo) > self.REPORT_MEMO:
+            self._report_memo.popitem(last=False)
+        return found
+
+    def _match(self, queries: list[Query], templates: list[str]) -> ReportMatch:
         scores = self._score(queries)
         shares: dict[str, float] = {}
         for t in templates:
@@ -296,7 +315,7 @@ class Matcher:
         template = None
         if shares and max(shares.values()) > 0:
             template = max(templates, key=lambda t: (shares[t], -templates.index(t)))
-        return ReportMatch(template, shares, self._assign(queries, scores, {template} if template else None))
+        return ReportMatch(template, shares, tuple(self._assign(queries, scores, {template} if template else None)))
 
     def match_report(self, queries: list[Query], templates: set[str] | None = None) -> list[Match]:
         """Match all rows of one report, preferring the indicators of `templates`."""
