@@ -9,7 +9,7 @@ text). A PDF without a text layer is a scan and needs OCR; one that needs a pass
 cannot be read.
 
 Two routes read a page: PDFium (pdf_fast.py) where it can vouch for the page, ten times
-faster, and pdfplumber for the rest; both give the same cells (tests/test_formats.py).
+faster, and pdfplumber for the rest; both give the same cells (tests/test_pdf_routes.py).
 """
 
 from __future__ import annotations
@@ -119,12 +119,17 @@ def _piece(cells_by_row: list[list[str | None]], page_no: int, top: float, heigh
 
 
 def _fast_page(doc: pdfium.PdfDocument, index: int) -> _Page | None:
-    page = doc[index]
+    try:
+        page = doc[index]
+    except pdfium.PdfiumError:  # a page PDFium cannot load: pdfplumber may, or says why
+        return None
     try:
         read = read_page(page)
         if read is None:
             return None
         height = float(page.get_height())
+    except pdfium.PdfiumError:
+        return None
     finally:
         page.close()
     pieces = [p for t in read.tables if (p := _piece(t.rows, index + 1, t.top, height))]

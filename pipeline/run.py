@@ -165,6 +165,8 @@ class _Previous:
             cursors = {n: RowsByFile(out_dir / f"{n}.parquet") for n in OUTPUTS_PER_FILE}
             older = [n for n, c in cursors.items() if not set(SCHEMAS[n].names) <= set(c.schema.names)]
             if older:
+                for cursor in cursors.values():
+                    cursor.close()
                 notes.append(
                     f"the earlier output lacks columns of this version ({', '.join(older)}): every file is read"
                 )
