@@ -126,3 +126,68 @@ def test_damaged_word_file(tmp_path, ctx):
     (tmp_path / "cut.docx").write_bytes(data[: len(data) // 2])
     report = ingest_file(tmp_path / "cut.docx", tmp_path, ctx).report
     assert report["status"] == "failed" and "damaged Word file" in report["error"]
+
+
+W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+
+
+def _docx_with_body(body: str) -> bytes:
+    """A Word file made by python-docx, its body replaced by hand-written XML."""
+    import zipfile
+
+    from docx import Document
+
+    made, out = io.BytesIO(), io.BytesIO()
+    Document().save(made)
+    with zipfile.ZipFile(made) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename == "word/document.xml":
+                data = f"<w:document {W}><w:body>{body}</w:body></w:document>".encode()
+            dst.writestr(item, data)
+    return out.getvalue()
+
+
+def _p(text: str) -> str:
+    return f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>"
+
+
+def test_word_table_structures():
+    """Merges, spans, skipped grid columns, nested tables, tracked changes, text boxes,
+    content controls, breaks: each cell read once, at its grid column, with its page."""
+    grid = "<w:tblGrid>" + "<w:gridCol/>" * 4 + "</w:tblGrid>"
+    inner = f"<w:tbl>{grid}<w:tr><w:tc>{_p('trong')}</w:tc></w:tr></w:tbl>"
+    body = (
+        _p("Tiêu đề")
+        + f"<w:tbl>{grid}"
+        # a cell spanning two columns, once with a tracked change that says it spanned three
+        + "<w:tr><w:tc><w:tcPr><w:gridSpan w:val='2'/><w:tcPrChange><w:tcPr><w:gridSpan w:val='3'/>"
+        + f"</w:tcPr></w:tcPrChange></w:tcPr>{_p('gộp')}</w:tc>"
+        + f"<w:tc><w:tcPr><w:vMerge w:val='restart'/></w:tcPr>{_p('dọc')}{inner}</w:tc>"
+        + "<w:tc><w:p><w:r><w:t>a</w:t><w:tab/><w:t>b</w:t><w:br/><w:t>c</w:t><w:br w:type='page'/></w:r></w:p></w:tc>"
+        + "</w:tr>"
+        # one grid column skipped, the merge continued, a text box, a content control
+        + "<w:tr><w:trPr><w:gridBefore w:val='1'/></w:trPr>"
+        + "<w:tc><w:p><w:r><w:lastRenderedPageBreak/><w:t>ngoài </w:t></w:r><w:r><w:pict><w:txbxContent>"
+        + f"{_p('hộp')}</w:txbxContent></w:pict></w:r></w:p></w:tc>"
+        + f"<w:tc><w:tcPr><w:vMerge/></w:tcPr>{_p('bỏ')}</w:tc>"
+        + f"<w:tc><w:sdt><w:sdtContent>{_p('sdt')}</w:sdtContent></w:sdt></w:tc>"
+        + "</w:tr></w:tbl>"
+        + _p("Kết")
+    )
+    doc = extract(_docx_with_body(body), "docx")
+    outer, nested = doc.tables
+    assert [r.cells for r in outer.rows] == [("gộp", "", "dọc", "a\tb\nc"), ("", "ngoài hộp", "", "sdt")]
+    assert [r.spans for r in outer.rows] == [(2, 0, 1, 1), (1, 1, 1, 1)]
+    assert [r.page for r in outer.rows] == [1, 2] and outer.rows[1].break_before
+    assert [r.cells for r in nested.rows] == [("trong", "", "", "")]
+    assert [(b.text, b.page, b.before_table) for b in doc.blocks] == [("Tiêu đề", 1, 0), ("Kết", 3, None)]
+
+
+def test_word_file_without_a_document_part(tmp_path, ctx):
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "empty.docx", "w") as zf:
+        zf.writestr("[Content_Types].xml", "<Types/>")
+    report = ingest_file(tmp_path / "empty.docx", tmp_path, ctx).report
+    assert report["status"] == "failed" and "Word" in report["error"]
