@@ -2,11 +2,17 @@
 
 Extractors know nothing of the indicator schema or of which table is the statistics
 table; they report what the file holds, cell by cell, and where.
+
+Plain slotted dataclasses, not pydantic models: our own parsing builds them (nothing here
+comes from a file unchecked), a report makes hundreds of rows, and validating each row
+cost more than reading it. Rows and blocks are not frozen for the same reason (a frozen
+dataclass sets each field through object.__setattr__); nothing changes them after
+extraction.
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from dataclasses import dataclass
 
 
 class ExtractionError(Exception):
@@ -14,9 +20,8 @@ class ExtractionError(Exception):
     one line that says what is wrong and what to do."""
 
 
-class RawRow(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(slots=True)
+class RawRow:
     cells: tuple[str, ...]  # as extracted: not cleaned, not aligned to column roles
     # Grid columns each cell covers: 1 for a plain cell, k for the first column of a cell
     # merged across k columns, 0 for the columns it covers (read once, left empty). Empty
@@ -27,17 +32,15 @@ class RawRow(BaseModel):
     break_before: bool = False  # a page break (text: a run of blank lines) precedes the row
 
 
-class RawTable(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True, slots=True)
+class RawTable:
     index: int  # 0-based order of the table in the document
     rows: tuple[RawRow, ...]
 
 
-class TextBlock(BaseModel):
+@dataclass(slots=True)
+class TextBlock:
     """A paragraph or line outside the tables: title block, narrative, signature."""
-
-    model_config = ConfigDict(frozen=True)
 
     text: str
     line_no: int | None = None
@@ -45,9 +48,8 @@ class TextBlock(BaseModel):
     before_table: int | None = None  # index of the next table, None after the last one
 
 
-class Document(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True, slots=True)
+class Document:
     format: str
     tables: tuple[RawTable, ...]
     blocks: tuple[TextBlock, ...]

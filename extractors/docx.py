@@ -10,6 +10,7 @@ Tables nested in a cell come out as tables of their own, after the one that hold
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -199,6 +200,4 @@ class _Reader:
 
     def linked_blocks(self) -> list[TextBlock]:
         n_tables = len(self.tables)
-        return [
-            b.model_copy(update={"before_table": before if before < n_tables else None}) for b, before in self.blocks
-        ]
+        return [replace(b, before_table=before if before < n_tables else None) for b, before in self.blocks]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pdfplumber
 import pypdfium2 as pdfium
@@ -200,7 +200,7 @@ def _join_pieces(pieces: list[_Piece], settings: PdfSettings) -> list[tuple[RawT
         )
         if continues:
             first, *rest = piece.rows
-            tables[-1][0].extend([first.model_copy(update={"break_before": True}), *rest])
+            tables[-1][0].extend([replace(first, break_before=True), *rest])
         else:
             tables.append((list(piece.rows), piece.top))
         previous = piece

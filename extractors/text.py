@@ -11,7 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from extractors.base import Document, ExtractionError, RawRow, RawTable, TextBlock
 
@@ -96,12 +96,7 @@ def extract_text(data: bytes, settings: TextSettings = SETTINGS) -> Document:
                 pending_break = False
             elif pending_break and page is not None:
                 page += 1
-            # built by our own parsing: pydantic need not validate it again
-            rows.append(
-                RawRow.model_construct(
-                    cells=tuple(line.split("\t")), spans=(), line_no=line_no, page=page, break_before=pending_break
-                )
-            )
+            rows.append(RawRow(tuple(line.split("\t")), (), line_no, page, pending_break))
             pending_break = False
         elif _BLANK.match(line):
             if rows:
@@ -124,5 +119,5 @@ def _link_blocks(blocks: list[TextBlock], tables: list[RawTable]) -> list[TextBl
     linked = []
     for b in blocks:
         nxt = next((i for i, s in enumerate(starts) if s > (b.line_no or 0)), None)
-        linked.append(b.model_copy(update={"before_table": nxt}))
+        linked.append(replace(b, before_table=nxt))
     return linked

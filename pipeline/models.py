@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from dataclasses import dataclass
+
+# Slotted dataclasses, not pydantic: built by our own code only, a few hundred a report
+# (see extractors/base.py).
 
 
-class TableRow(BaseModel):
+@dataclass(slots=True)
+class TableRow:
     """One row of a statistics table after page-break repair, cells cleaned as printed."""
-
-    model_config = ConfigDict(frozen=True)
 
     row_no: int  # 1-based within the report
     table_no: int
@@ -26,9 +28,8 @@ class TableRow(BaseModel):
     repairs: tuple[str, ...] = ()  # what assembly joined into this row, for `cchc show`
 
 
-class Finding(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
+@dataclass(frozen=True, slots=True)
+class Finding:
     rule: str
     severity: str  # error | warning | info
     message: str

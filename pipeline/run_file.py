@@ -376,5 +376,14 @@ def indicator_rows(indicators: Indicators) -> list[dict]:
 def finding_row(f: Finding, report: dict, section: str | None = None, label: str | None = None) -> dict:
     """A finding with the section and label of the row it points at, so that
     findings.parquet reads on its own (and the HTML report needs no pass over facts)."""
-    row = {"report_id": report["report_id"], "source_file": report["source_file"], **f.model_dump()}
-    return {**row, "section": section, "label_raw": label}
+    return {
+        "report_id": report["report_id"],
+        "source_file": report["source_file"],
+        "row_no": f.row_no,
+        "indicator_id": f.indicator_id,
+        "rule": f.rule,
+        "severity": f.severity,
+        "message": f.message,
+        "section": section,
+        "label_raw": label,
+    }

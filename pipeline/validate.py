@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from normalize.numbers import Expect, parse_code_table, read_number
 from pipeline.models import Finding
@@ -92,7 +92,7 @@ def apply_severities(findings: list[Finding], rules: Rules) -> list[Finding]:
         if config is None:
             out.append(f)
         elif config.severity != "off":
-            out.append(f.model_copy(update={"severity": config.severity}))
+            out.append(replace(f, severity=config.severity))
     return out
 
 
