@@ -66,7 +66,7 @@ def find_shape(table: RawTable, layout: Layout, max_header_rows: int = 3) -> Tab
                 roles[i] = "value"
         if not all(req in roles for req in layout.required):
             continue
-        keys = tuple(tuple(loose_key(c) for c in r.cells) for r in rows[start : start + used])
+        keys = tuple(tuple(map(loose_key, r.cells)) for r in rows[start : start + used])
         return TableShape(tuple(roles), start + used, keys)
     return None
 
@@ -145,15 +145,16 @@ def assemble_table(
     header_words = {k for row in shape.header_keys for k in row if k}
     for raw in table.rows[shape.header_rows :]:
         after_break = after_break or raw.break_before
-        keys = tuple(loose_key(c) for c in raw.cells)
+        keys = tuple(map(loose_key, raw.cells))
         if keys in shape.header_keys or _is_header_repeat(keys, header_words):
             after_break = True  # the column header repeated at a page break
             continue
         cells = _align(raw, n)
         by_role = dict.fromkeys(ROLES, "")
         for role, cell in zip(shape.roles, cells, strict=True):
-            if role is not None:
-                by_role[role] = _join(by_role[role], clean_cell(cell))
+            text = clean_cell(cell) if role is not None else ""
+            if text:  # two columns of one role (a label split over two) are joined
+                by_role[role] = f"{by_role[role]} {text}" if by_role[role] else text
         draft = _Draft(raw, by_role)
         if not any(by_role.values()):
             continue  # an empty row carries nothing

@@ -255,8 +255,8 @@ def _match(rows: list[TableRow], ctx: Context, report: dict, findings: list[Find
     report["template"] = result.template
     matches = list(result.matches)
     for r, m in zip(rows, matches, strict=True):
-        names = ", ".join(f"{i} ({s:.0f})" for i, s in m.candidates)
         if m.method == "unmatched":
+            names = ", ".join(f"{i} ({s:.0f})" for i, s in m.candidates)
             findings.append(
                 Finding(
                     rule="unmatched_label",

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
 
 from normalize.text import strip_diacritics
@@ -223,3 +225,18 @@ def test_schema_file_is_consistent():
 
 def test_seed_paths_exist():
     assert all(p.exists() for p in SEED.values())
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=0xFFFF, exclude_categories=("Cs",))))
+def test_strip_diacritics_drops_every_mark_and_nothing_else(text):
+    """The translate table against the definition it replaces: each character of the
+    decomposed text kept unless it is a combining mark; đ/Đ -> d/D."""
+    decomposed = unicodedata.normalize("NFD", text)
+    want = "".join(c for c in decomposed if not unicodedata.combining(c)).replace("đ", "d").replace("Đ", "D")
+    assert strip_diacritics(text) == want
+
+
+def test_strip_diacritics_on_vietnamese():
+    assert (
+        strip_diacritics("Số TTHC được rà soát, đánh giá ĐÃ Ủy quyền") == "So TTHC duoc ra soat, danh gia DA Uy quyen"
+    )
