@@ -23,11 +23,15 @@ def scan(
     batch_rows: int = BATCH_ROWS,
 ) -> Iterator[dict]:
     """Rows of `path` (only `columns`) for which `where(batch)` is true, in file order."""
+    for batch in batches(path, columns, batch_rows):
+        if where is not None:
+            batch = batch.filter(where(batch))
+        yield from batch.to_pylist()
+
+
+def batches(path: Path, columns: list[str], batch_rows: int = BATCH_ROWS) -> Iterator[pa.RecordBatch]:
     with pq.ParquetFile(path) as parquet:
-        for batch in parquet.iter_batches(batch_size=batch_rows, columns=columns):
-            if where is not None:
-                batch = batch.filter(where(batch))
-            yield from batch.to_pylist()
+        yield from parquet.iter_batches(batch_size=batch_rows, columns=columns)
 
 
 class RowsByFile:

@@ -261,7 +261,7 @@ def run_batch(
                 report = old
                 tables = previous.rows(report)  # type: ignore[union-attr]
                 for name, table in tables.items():
-                    writer.add_table(name, table)
+                    writer.add(name, table)
                 kept = tables["findings"].to_pylist()
             else:
                 result = next(results)
@@ -275,17 +275,17 @@ def run_batch(
             reports.append(report)
             n_matched += report["n_matched"] or 0
             severities.update(f["severity"] for f in kept)
-            worst = _worst([*worst, *kept])
+            worst = _worst(worst, kept)
         if previous is not None:
             previous.close()  # before the new files are renamed over the ones it reads
         duplicates = duplicate_submissions(reports)
         writer.add("findings", duplicates)
         severities.update(f["severity"] for f in duplicates)
-        worst = _worst([*worst, *duplicates])
+        worst = _worst(worst, duplicates)
         clock = time.perf_counter()
         writer.add("reports", reports)
         writer.add("indicators", indicator_rows(ctx.indicators))
-        n_facts = writer.counts["facts"] + len(writer.buffers["facts"])
+        n_facts = writer.counts["facts"]
         manifest = {
             "contract_version": CONTRACT_VERSION,
             "cchc_version": pipeline.__version__,
@@ -333,5 +333,13 @@ def run_batch(
 _RANK = {"error": 0, "warning": 1, "info": 2}
 
 
-def _worst(findings: list[dict], keep: int = 5) -> list[dict]:
-    return sorted(findings, key=lambda f: (_RANK.get(f["severity"], 3), f["source_file"], f["row_no"] or 0))[:keep]
+def _rank(f: dict) -> tuple:
+    return _RANK.get(f["severity"], 3), f["source_file"], f["row_no"] or 0
+
+
+def _worst(worst: list[dict], new: list[dict], keep: int = 5) -> list[dict]:
+    """The `keep` most severe findings of the batch so far (first files first)."""
+    if len(worst) == keep:  # most files add nothing worse than the five kept: no sort
+        last = _rank(worst[-1])
+        new = [f for f in new if _rank(f) < last]
+    return sorted([*worst, *new], key=_rank)[:keep] if new else worst

@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+
+import pyarrow as pa
 
 from extractors import ExtractionError, detect_format, extract
 from extractors.base import Document, RawTable
@@ -24,6 +26,7 @@ from pipeline.scores import classify, count_header_rows, header_paths, read_scor
 from pipeline.validate import ReportData, apply_severities, validate
 from pipeline.validate_scores import validate_scores
 from pipeline.values import table_style, type_row
+from pipeline.write import FACTS, SCORES, TABLES, to_table
 from schema.load import (
     Indicators,
     Layout,
@@ -87,12 +90,25 @@ class Context:
 @dataclass
 class FileResult:
     report: dict
-    facts: list[dict] = field(default_factory=list)
+    # rows as dicts; as Arrow tables once `packed` for the trip to the parent process
+    facts: list[dict] | pa.Table = field(default_factory=list)
     findings: list[dict] = field(default_factory=list)
-    cells: list[dict] = field(default_factory=list)  # tables.parquet rows
-    scores: list[dict] = field(default_factory=list)  # scores.parquet rows
+    cells: list[dict] | pa.Table = field(default_factory=list)  # tables.parquet rows
+    scores: list[dict] | pa.Table = field(default_factory=list)  # scores.parquet rows
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for the benchmark
     seconds: float = 0.0
+
+    def packed(self) -> FileResult:
+        """The bulky rows as Arrow tables. A worker sends this: a table pickles as a copy
+        of its column buffers, where a list of dicts is an object per value to pickle and
+        unpickle, and the parent process, which writes every file's rows, was the
+        bottleneck of a batch. Findings stay dicts: the parent reads them."""
+        return replace(
+            self,
+            facts=to_table(self.facts, FACTS) if self.facts else [],
+            cells=to_table(self.cells, TABLES) if self.cells else [],
+            scores=to_table(self.scores, SCORES) if self.scores else [],
+        )
 
 
 def rel(path: Path, root: Path) -> str:

@@ -22,9 +22,14 @@ class SchemaError(Exception):
     """A file under schema/ is malformed; the message names file and field."""
 
 
+# libyaml's safe loader when PyYAML was built with it (the wheels are): the same documents,
+# parsed in C; the pure-Python loader took a second of every run's start-up.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path, model: type[BaseModel]) -> BaseModel:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
         return model.model_validate(raw)
     except FileNotFoundError as exc:
         raise SchemaError(f"{path}: missing") from exc

@@ -181,3 +181,23 @@ def test_quality_report_renders_in_a_browser(ingested, tmp_path):
         [browser, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120, check=True
     ).stdout
     assert dom.count("<tr>") > 10 and "Matched share per agency" in dom and "<rect" in dom
+
+
+def test_quality_report_counts_every_finding(ingested, monkeypatch):
+    """The report's counts (made in Arrow) and its lists (the first findings of each
+    severity, in file order) against findings.parquet read whole."""
+    from collections import Counter
+
+    from pipeline import html_report
+
+    monkeypatch.setattr(html_report, "MAX_LISTED", 3)
+    rows = pq.read_table(ingested / "findings.parquet").to_pylist()
+    totals, per_section, listed = html_report._findings_summary(ingested)
+    assert {s: n for s, n in totals.items() if n} == dict(Counter(f["severity"] for f in rows))
+    assert per_section == Counter(f["section"] or "report" for f in rows)
+    for severity, shown in listed.items():
+        first = [f for f in rows if f["severity"] == severity][:3]
+        assert [(f["source_file"], f["rule"], f["message"]) for f in shown] == [
+            (f["source_file"], f["rule"], f["message"]) for f in first
+        ]
+    assert any(len(shown) == 3 for shown in listed.values())
