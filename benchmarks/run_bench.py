@@ -35,6 +35,15 @@ CORES = os.cpu_count() or 1
 PDF_PAGES = {"000": 7, "001": 6, "002": 10, "003": 4}  # pages of the cached fixture renders
 
 
+def _peak_rss_mb() -> float:
+    """This process's own peak (VmHWM). Not ru_maxrss: Linux carries that across exec, so it
+    would report the generator process this one was started from when that was larger."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # not Linux
+
+
 def measure_one(corpus: Path, workers: int) -> dict:
     """Run one batch in this process and return its numbers."""
     from pipeline.run import run_batch
@@ -50,7 +59,7 @@ def measure_one(corpus: Path, workers: int) -> dict:
         "cpu_workers": children.ru_utime + children.ru_stime,
         "facts": summary.n_facts,
         "failed": len(summary.failed),
-        "rss_mb": me.ru_maxrss / 1024,
+        "rss_mb": _peak_rss_mb(),
         "worker_mb": children.ru_maxrss / 1024,
         "stages": summary.timings,
     }
