@@ -152,7 +152,7 @@ def _read_agency(
     names: dict[str, set[str]] = {}
     by_name = {a.name: a for a in registry.agencies}
     for r in rows:
-        for mention in registry.mentions(r.note or ""):
+        for mention in registry.mentions(r.note) if r.note else ():
             if mention.agency.level != "tinh":  # the province is named as the one who assigns tasks
                 counts[mention.agency.name] += 1
                 names.setdefault(mention.agency.name, set()).add(mention.alias.upper())

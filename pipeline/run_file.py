@@ -11,6 +11,7 @@ import hashlib
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from pathlib import Path
 
 import pyarrow as pa
@@ -187,9 +188,8 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
     report.update(n_tables=len(doc.tables), encoding=doc.encoding)
     if not doc.tables:
         raise ExtractionError("no table found: this does not look like a CCHC report")
-    sample = " ".join(
-        [*(b.text for b in doc.blocks[:200]), *(c for t in doc.tables for r in t.rows[:200] for c in r.cells)]
-    )
+    cells = chain.from_iterable(r.cells for t in doc.tables for r in t.rows[:200])
+    sample = " ".join(chain((b.text for b in doc.blocks[:200]), cells))
     legacy = legacy_font_encoding(sample)
     if legacy:
         font = {"TCVN3": "TCVN3 (.VnTime)", "VNI": "VNI (VNI-Times)"}[legacy]

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from normalize.numbers import Expect, parse_code_table, read_number
 from pipeline.models import Finding
@@ -287,14 +288,19 @@ def ratio_mismatch(d: ReportData) -> Iterator[Hit]:
             )
 
 
+@lru_cache(maxsize=1024)
+def _claim_regex(pattern: str) -> re.Pattern[str]:
+    """relations.yaml's "{name}" placeholders as named number groups, compiled once a run."""
+    return re.compile(re.sub(r"\{(\w+)\}", r"(?P<\1>\\d[\\d.,]*)", pattern))
+
+
 @rule("narrative_mismatch")
 def narrative_mismatch(d: ReportData) -> Iterator[Hit]:
     if not d.narrative:
         return
     text = re.sub(r"\s+", " ", unicodedata.normalize("NFC", d.narrative).lower())
     for claim in d.relations.narrative:
-        pattern = re.sub(r"\{(\w+)\}", r"(?P<\1>\\d[\\d.,]*)", claim.pattern)
-        for m in re.finditer(pattern, text):
+        for m in _claim_regex(claim.pattern).finditer(text):
             wrong = []
             for name, indicator_id in claim.values.items():
                 fact = d.by_id.get(indicator_id)
