@@ -21,7 +21,8 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_match.py
 	$(PY) benchmarks/bench_formats.py
-	$(PY) benchmarks/run_bench.py --sizes 400 --mix txt=1 --workers 1
+	$(PY) benchmarks/run_bench.py --sizes 1000 4000 --mix txt=1
+	$(PY) benchmarks/run_bench.py --sizes 500 --mix docx=1
 	$(PY) benchmarks/run_bench.py --sizes 1000 5000 10000
 
 clean:
