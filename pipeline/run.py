@@ -113,10 +113,10 @@ def duplicate_submissions(reports: list[dict]) -> list[dict]:
         for rep in group:
             # a few names and a count: a message that lists every copy grows with the square
             # of the group, and a backfill can hold hundreds of copies of one report
-            others = [o["source_file"] for o in group if o is not rep]
-            listed = ", ".join(others[:DUPLICATES_LISTED])
-            if len(others) > DUPLICATES_LISTED:
-                listed += f" and {len(others) - DUPLICATES_LISTED} more"
+            others = [o["source_file"] for o in group[: DUPLICATES_LISTED + 1] if o is not rep][:DUPLICATES_LISTED]
+            listed = ", ".join(others)
+            if len(group) - 1 > DUPLICATES_LISTED:
+                listed += f" and {len(group) - 1 - DUPLICATES_LISTED} more"
             out.append(
                 finding_row(
                     Finding(
@@ -341,5 +341,5 @@ def _worst(worst: list[dict], new: list[dict], keep: int = 5) -> list[dict]:
     """The `keep` most severe findings of the batch so far (first files first)."""
     if len(worst) == keep:  # most files add nothing worse than the five kept: no sort
         last = _rank(worst[-1])
-        new = [f for f in new if _rank(f) < last]
+        new = [f for f in new if _RANK.get(f["severity"], 3) <= last[0] and _rank(f) < last]
     return sorted([*worst, *new], key=_rank)[:keep] if new else worst

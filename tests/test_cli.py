@@ -114,3 +114,26 @@ def test_duplicate_submission_flags_both_and_keeps_both(tmp_path: Path):
     assert "quy 1/2023" in findings[0]["message"] and findings[0]["severity"] == "warning"
     reports = pq.read_table(tmp_path / "o" / "reports.parquet").to_pylist()
     assert [r["n_rows"] for r in reports] == [185, 185]
+
+
+def test_duplicate_submission_names_three_others_and_counts_the_rest():
+    from pipeline.run import duplicate_submissions
+
+    reports = [
+        {
+            "report_id": str(n),
+            "source_file": f"{n}.txt",
+            "status": "ok",
+            "agency": "Sở Nội vụ",
+            "period_type": "quy",
+            "period_num": 1,
+            "year": 2024,
+        }
+        for n in range(6)
+    ]
+    findings = duplicate_submissions(reports)
+    assert len(findings) == 6
+    for f in findings:
+        me = f["source_file"]
+        others = [r["source_file"] for r in reports if r["source_file"] != me][:3]
+        assert f"quy 1/2024: {', '.join(others)} and 2 more;" in f["message"], f["message"]
