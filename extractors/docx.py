@@ -10,6 +10,7 @@ Tables nested in a cell come out as tables of their own, after the one that hold
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
 from dataclasses import replace
 
 from docx.opc.constants import CONTENT_TYPE as CT
@@ -59,7 +60,7 @@ def extract_docx(data: bytes) -> Document:
     body = _read_body(data)
     has_pages = bool(_PAGE_MARKS(body))
     reader = _Reader(has_pages)
-    for child in body.iterchildren(_P, _TBL):
+    for child in _body_blocks(body):
         if child.tag == _P:
             reader.paragraph(child)
         else:
@@ -70,6 +71,19 @@ def extract_docx(data: bytes) -> Document:
         blocks=tuple(reader.linked_blocks()),
         n_pages=reader.page if has_pages else None,
     )
+
+
+# Content controls and custom XML wrap paragraphs and tables in forms made from templates.
+_WRAPPERS = (qn("w:sdt"), qn("w:sdtContent"), qn("w:customXml"))
+
+
+def _body_blocks(parent: etree._Element) -> Iterator[etree._Element]:
+    """The body's paragraphs and tables in order, those inside content controls included."""
+    for child in parent.iterchildren(_P, _TBL, *_WRAPPERS):
+        if child.tag in _WRAPPERS:
+            yield from _body_blocks(child)
+        else:
+            yield child
 
 
 _T, _TAB, _BR, _CR, _TYPE = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr"), qn("w:type")

@@ -173,7 +173,7 @@ def test_word_table_structures():
         + f"<w:tc><w:tcPr><w:vMerge/></w:tcPr>{_p('bỏ')}</w:tc>"
         + f"<w:tc><w:sdt><w:sdtContent>{_p('sdt')}</w:sdtContent></w:sdt></w:tc>"
         + "</w:tr></w:tbl>"
-        + _p("Kết")
+        + f"<w:sdt><w:sdtPr/><w:sdtContent>{_p('Kết')}</w:sdtContent></w:sdt>"  # a content control
     )
     doc = extract(_docx_with_body(body), "docx")
     outer, nested = doc.tables
