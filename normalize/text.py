@@ -79,15 +79,15 @@ def match_key(text: str) -> str:
     return " ".join(_move_tone_to_end(w) for w in _WORD.findall(text))
 
 
-# Every combining mark of the Basic Multilingual Plane, dropped by one str.translate (C
-# speed; a Python test of each character was a tenth of a text report's time), and đ/Đ,
-# which NFD does not split. Marks beyond the BMP never occur in Vietnamese text.
-_NO_MARKS = {cp: None for cp in range(0x10000) if unicodedata.combining(chr(cp))} | {ord("đ"): "d", ord("Đ"): "D"}
+# Every combining mark of the Basic Multilingual Plane, removed by one regex (C speed; a
+# Python test of each character was a tenth of a text report's time, str.translate half
+# as fast as this). Marks beyond the BMP never occur in Vietnamese text.
+_MARKS = re.compile("[" + "".join(re.escape(chr(cp)) for cp in range(0x10000) if unicodedata.combining(chr(cp))) + "]+")
 
 
 def strip_diacritics(text: str) -> str:
-    """'Số nhiệm vụ' -> 'So nhiem vu'; 'Đ' -> 'D'."""
-    return unicodedata.normalize("NFD", text).translate(_NO_MARKS)
+    """'Số nhiệm vụ' -> 'So nhiem vu'; 'Đ' -> 'D' (NFD does not split đ)."""
+    return _MARKS.sub("", unicodedata.normalize("NFD", text)).replace("đ", "d").replace("Đ", "D")
 
 
 def ascii_key(text: str) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from extractors.base import RawRow, RawTable
 from normalize.text import clean_cell, loose_key
@@ -81,7 +82,7 @@ def _looks_like_stt(cell: str) -> bool:
     return bool(_ROMAN.match(c) or _DOTTED.match(c) or loose_key(c) in _SUBITEM_STT or c in {"-", "+", "*"})
 
 
-@dataclass
+@dataclass(slots=True)
 class _Draft:
     raw: RawRow
     cells: dict[str, str]
@@ -146,14 +147,13 @@ def assemble_table(
     for raw in table.rows[shape.header_rows :]:
         after_break = after_break or raw.break_before
         keys = tuple(map(loose_key, raw.cells))
-        if keys in shape.header_keys or _is_header_repeat(keys, header_words):
+        if _is_header_repeat(keys, header_words) or keys in shape.header_keys:
             after_break = True  # the column header repeated at a page break
             continue
         cells = _align(raw, n)
         by_role = dict.fromkeys(ROLES, "")
-        for role, cell in zip(shape.roles, cells, strict=True):
-            text = clean_cell(cell) if role is not None else ""
-            if text:  # two columns of one role (a label split over two) are joined
+        for role, text in zip(shape.roles, map(clean_cell, cells), strict=True):
+            if text and role is not None:  # two columns of one role (a label split over two) are joined
                 by_role[role] = f"{by_role[role]} {text}" if by_role[role] else text
         draft = _Draft(raw, by_role)
         if not any(by_role.values()):
@@ -174,10 +174,16 @@ def assemble_table(
 def _is_header_repeat(keys: tuple[str, ...], header_words: set[str]) -> bool:
     """A row whose every filled cell is a header cell (the header repeated at a page
     break, or only some of its rows)."""
-    filled = [k for k in keys if k]
-    return len(filled) >= 2 and all(k in header_words for k in filled)
+    filled = 0
+    for k in keys:
+        if k:
+            if k not in header_words:
+                return False  # most rows: at their STT or label
+            filled += 1
+    return filled >= 2
 
 
+@lru_cache(maxsize=4096)  # a handful of STTs ("1", "1.2", "II", "-") make every table
 def _stt_level(stt: str, roman_scheme: bool) -> int | None:
     s = stt.strip()
     if not s:

@@ -128,7 +128,7 @@ def _read_agency(
     # 1. the title block: the agency after "của", "tại", "trên địa bàn"
     text = " ".join(title)
     folded = agency_key(text)
-    for mention in registry.mentions(text):
+    for mention in registry.mentions_folded(folded):
         if _TITLE_CUE.search(folded[: mention.start]):
             _set_agency(meta, mention.agency, "title")
             return
@@ -142,7 +142,7 @@ def _read_agency(
     # 3. the narrative: "<agency> báo cáo …"
     for block in blocks:
         folded_block = agency_key(block.text)
-        for mention in registry.mentions(block.text):
+        for mention in registry.mentions_folded(folded_block):
             after = folded_block[mention.start + len(mention.alias) :]
             if re.match(r"\s*(da\s+)?bao cao\b", after):
                 _set_agency(meta, mention.agency, "narrative")

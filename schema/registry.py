@@ -35,7 +35,10 @@ class AgencyRegistry:
 
     def mentions(self, text: str) -> list[Mention]:
         """Agencies named in the text, in order, the longest name at each place."""
-        folded = agency_key(text)
+        return self.mentions_folded(agency_key(text))
+
+    def mentions_folded(self, folded: str) -> list[Mention]:
+        """`mentions` of a text already folded by agency_key (positions are in it)."""
         return [Mention(self._forms[m.group(0)], m.group(0), m.start()) for m in self._pattern.finditer(folded)]
 
     def by_code(self, code: str) -> Agency | None:
