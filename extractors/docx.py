@@ -90,8 +90,11 @@ _T, _TAB, _BR, _CR, _TYPE = qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr"), qn("
 _BREAKS = {_BR, _CR}
 _PAGE_ENDS = {qn("w:lastRenderedPageBreak"), qn("w:pageBreakBefore")}  # with w:br type="page": _PAGE_MARKS
 _PROPERTY_CHANGES = {qn("w:tcPrChange"), qn("w:trPrChange")}
-_IN_TABLE = (_TBL, _TR, _TC, _P, _T, _TAB, *_BREAKS, _GRID_SPAN, _V_MERGE, _GRID_BEFORE, *_PAGE_ENDS)
-_IN_TABLE += tuple(_PROPERTY_CHANGES)
+# What a table walk looks at; everything else (run properties, borders, shading) is passed over in C.
+_IN_TABLE = (
+    *(_TBL, _TR, _TC, _P, _T, _TAB, *_BREAKS),
+    *(_GRID_SPAN, _V_MERGE, _GRID_BEFORE, *_PAGE_ENDS, *_PROPERTY_CHANGES),
+)
 
 
 def _text(p: etree._Element) -> str:

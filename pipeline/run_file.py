@@ -149,6 +149,10 @@ def failed_result(path: Path, root: Path, error: str) -> FileResult:
     return FileResult(report)
 
 
+def internal_error(exc: Exception) -> str:
+    return f"internal error ({type(exc).__name__}: {exc}); the file was skipped, please report it"
+
+
 def ingest_file(path: Path, root: Path, ctx: Context) -> FileResult:
     started = time.perf_counter()
     source_file = rel(path, root)
@@ -171,7 +175,7 @@ def ingest_file(path: Path, root: Path, ctx: Context) -> FileResult:
     except ExtractionError as exc:
         report["error"] = str(exc)
     except Exception as exc:  # a bug of ours must cost one file, not the batch
-        report["error"] = f"internal error ({type(exc).__name__}: {exc}); the file was skipped, please report it"
+        report["error"] = internal_error(exc)
     result.seconds = time.perf_counter() - started
     return result
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from pipeline.run_file import Context, FileResult, failed_result, ingest_file
+from pipeline.run_file import Context, FileResult, failed_result, ingest_file, internal_error
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,12 @@ def _serve(conn: Connection, root: Path, ctx: Context) -> None:
         task = conn.recv()
         if task is None:
             return
-        conn.send(ingest_file(Path(task), root, ctx).packed())
+        result = ingest_file(Path(task), root, ctx)
+        try:
+            result = result.packed()
+        except Exception as exc:  # a row Arrow cannot take must cost one file, not its worker
+            result = failed_result(Path(task), root, internal_error(exc))
+        conn.send(result)
 
 
 @dataclass

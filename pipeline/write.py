@@ -211,8 +211,9 @@ class OutputWriter:
     def add(self, name: str, rows: Iterable[dict] | pa.Table) -> None:
         """Rows of one file; written as one row group once `flush_rows` have gathered."""
         if isinstance(rows, pa.Table):
-            self._convert(name)  # the dict rows before it keep their place
-            self.pending[name].append(to_table(rows, SCHEMAS[name]))
+            if rows.num_rows:
+                self._convert(name)  # the dict rows before it keep their place
+                self.pending[name].append(to_table(rows, SCHEMAS[name]))
             added = rows.num_rows
         else:
             before = len(self.rows[name])

@@ -158,6 +158,26 @@ def test_a_file_that_reads_for_too_long_is_stopped(tmp_path):
     assert reports["good.txt"]["status"] == "ok" and reports["good.txt"]["n_rows"] == 185
 
 
+def test_rows_arrow_cannot_take_cost_one_file(tmp_path, monkeypatch):
+    """A worker turns its rows into Arrow before sending them: a value Arrow refuses fails
+    that file with the internal-error message, and the batch, its worker included, goes on."""
+    from pipeline.run_file import FileResult
+
+    def packed(self):
+        if self.report["source_file"] == "bad.txt":
+            self.facts[0]["value_num"] = "not a number"
+        return original(self)
+
+    original = FileResult.packed
+    monkeypatch.setattr(FileResult, "packed", packed)  # the forked workers inherit it
+    for name in ("bad.txt", "good.txt", "more.txt"):
+        (tmp_path / name).write_text(TABLE, encoding="utf-8")
+    summary = run_batch(tmp_path, tmp_path / "out", settings=PoolSettings(workers=1, timeout=60))
+    reports = {r["source_file"]: r for r in summary.reports}
+    assert reports["bad.txt"]["status"] == "failed" and reports["bad.txt"]["error"].startswith("internal error (")
+    assert [reports[n]["n_rows"] for n in ("good.txt", "more.txt")] == [185, 185]
+
+
 def test_good_files_lose_nothing_among_bad_ones(hostile):
     out, reports = hostile
     facts = pq.read_table(out / "facts.parquet").to_pylist()
