@@ -40,12 +40,14 @@ class ReportData:
     narrative: str = ""  # the report's running text, for the narrative-vs-table rule
     unit_expect: Callable[[str | None], str | None] = lambda _unit: None
     by_id: dict[str, dict] = field(init=False)
+    by_kind: dict[str, list[dict]] = field(init=False)  # value_kind -> facts, in row order
 
     def __post_init__(self) -> None:
-        self.by_id = {}
+        self.by_id, self.by_kind = {}, {}
         for f in self.facts:
             if f["indicator_id"] and f["indicator_id"] not in self.by_id:
                 self.by_id[f["indicator_id"]] = f
+            self.by_kind.setdefault(f["value_kind"], []).append(f)
 
     def value(self, indicator_id: str) -> float | None:
         f = self.by_id.get(indicator_id)
@@ -112,12 +114,14 @@ def _label(f: dict) -> str:
 RowCheck = Callable[[ReportData, dict], "str | None"]
 
 
-def row_rule(name: str) -> Callable[[RowCheck], RowCheck]:
-    """A rule that looks at one row: the check returns the message, or None when the row is fine."""
+def row_rule(name: str, kinds: tuple[str, ...] | None = None) -> Callable[[RowCheck], RowCheck]:
+    """A rule that looks at one row: the check returns the message, or None when the row is
+    fine. `kinds`: the value kinds it can fire on; other rows are not shown to it."""
 
     def register(check: RowCheck) -> RowCheck:
         def run(d: ReportData) -> Iterator[Hit]:
-            for f in d.facts:
+            rows = d.facts if kinds is None else sorted((f for k in kinds for f in d.by_kind.get(k, ())), key=_row_no)
+            for f in rows:
                 message = check(d, f)
                 if message:
                     yield Hit(message, f["row_no"], f["indicator_id"])
@@ -128,26 +132,30 @@ def row_rule(name: str) -> Callable[[RowCheck], RowCheck]:
     return register
 
 
+def _row_no(f: dict) -> int:
+    return f["row_no"]
+
+
 def _type(d: ReportData, f: dict) -> str | None:
     ind = d.indicators.get(f["indicator_id"] or "")
     return ind.type if ind else None
 
 
-@row_rule("percent_range")
+@row_rule("percent_range", kinds=("percent",))
 def percent_range(d: ReportData, f: dict) -> str | None:
     if f["value_kind"] == "percent" and f["value_num"] is not None and not 0 <= f["value_num"] <= 100:
         return f"{_label(f)} is a rate of {_num(f['value_num'])} %, outside 0–100"
     return None
 
 
-@row_rule("bool_range")
+@row_rule("bool_range", kinds=("bool",))
 def bool_range(d: ReportData, f: dict) -> str | None:
     if f["value_kind"] == "bool" and f["value_num"] not in (None, 0.0, 1.0):
         return f"{_label(f)} is a yes/no row (Có = 1, Không = 0) but holds {_num(f['value_num'])}"
     return None
 
 
-@row_rule("code_range")
+@row_rule("code_range", kinds=("code",))
 def code_range(d: ReportData, f: dict) -> str | None:
     if f["value_kind"] != "code" or f["value_num"] is None:
         return None
@@ -160,14 +168,14 @@ def code_range(d: ReportData, f: dict) -> str | None:
     return None
 
 
-@row_rule("count_negative")
+@row_rule("count_negative", kinds=("count", "decimal"))
 def count_negative(d: ReportData, f: dict) -> str | None:
     if f["value_kind"] in ("count", "decimal") and (f["value_num"] or 0) < 0 and _type(d, f) == "count":
         return f"{_label(f)} counts {_num(f['value_num'])}: a count cannot be negative"
     return None
 
 
-@row_rule("count_not_whole")
+@row_rule("count_not_whole", kinds=("decimal",))
 def count_not_whole(d: ReportData, f: dict) -> str | None:
     if f["value_kind"] == "decimal" and _type(d, f) == "count":
         return f"{_label(f)} counts {_num(f['value_num'])}: a count is a whole number"
@@ -176,7 +184,10 @@ def count_not_whole(d: ReportData, f: dict) -> str | None:
 
 @row_rule("unit_type_mismatch")
 def unit_type_mismatch(d: ReportData, f: dict) -> str | None:
-    kind, printed = _type(d, f), d.unit_expect(f["unit_raw"])
+    kind = _type(d, f)
+    if kind not in ("count", "percent"):
+        return None
+    printed = d.unit_expect(f["unit_raw"])
     if kind == "count" and printed == "percent":
         return (
             f"{_label(f)} counts things but its unit is printed as '{f['unit_raw']}'; "
@@ -190,7 +201,7 @@ def unit_type_mismatch(d: ReportData, f: dict) -> str | None:
     return None
 
 
-@row_rule("note_ratio_mismatch")
+@row_rule("note_ratio_mismatch", kinds=("percent",))
 def note_ratio_mismatch(d: ReportData, f: dict) -> str | None:
     if f["value_kind"] != "percent" or f["value_num"] is None or not f["note_den"]:
         return None

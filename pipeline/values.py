@@ -8,6 +8,7 @@ what settles "1.197" (people: 1197) against "1.225" (a score: 1.225).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from normalize.numbers import (
     CodeTable,
@@ -45,15 +46,35 @@ def type_row(
     indicator_unit: str | None = None,
     indicator_codes: CodeTable | None = None,
 ) -> TypedValue:
-    codes = parse_code_table(row.unit) or indicator_codes
     unit_id = units.canonical(row.unit)
+    unit_kind = units.expect_of(unit_id)
+    return _typed(
+        row.unit, row.value, row.note, unit_id, unit_kind, style, indicator_type, indicator_unit, indicator_codes
+    )
+
+
+# Pure in its arguments, and most rows repeat another report's (same unit, same value:
+# "0", "1", "Không", "100"): each distinct row is typed once a run.
+@lru_cache(maxsize=262_144)
+def _typed(
+    unit: str | None,
+    raw: str | None,
+    note: str | None,
+    unit_id: str | None,
+    unit_kind: str | None,
+    style: Style,
+    indicator_type: str | None,
+    indicator_unit: str | None,
+    indicator_codes: CodeTable | None,
+) -> TypedValue:
+    codes = parse_code_table(unit) or indicator_codes
     if indicator_type:
         expect = Expect(indicator_type)
     elif codes is not None:
         expect = Expect.BOOL if codes.is_bool else Expect.CODE
     else:
-        expect = Expect(units.expect_of(unit_id) or Expect.UNKNOWN)
+        expect = Expect(unit_kind or Expect.UNKNOWN)
     if codes is not None and unit_id is None:
         unit_id = "bool" if codes.is_bool else "code"
-    value = parse_value(row.value, expect, codes, style)
-    return TypedValue(value, indicator_unit or unit_id, expect, codes, note_fraction(row.note))
+    value = parse_value(raw, expect, codes, style)
+    return TypedValue(value, indicator_unit or unit_id, expect, codes, note_fraction(note))
