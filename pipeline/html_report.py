@@ -76,7 +76,7 @@ SEVERITIES = ("error", "warning", "info")
 def _findings_summary(out_dir: Path) -> tuple[dict[str, int], Counter, dict[str, list[dict]]]:
     """Per severity the count and the first MAX_LISTED findings, and the count per section,
     in one pass over findings.parquet: memory does not grow with the run. Counted in Arrow;
-    only the findings listed become Python dicts (a batch makes ~17 findings a report)."""
+    only the findings listed become Python dicts (a backfill has millions of findings)."""
     totals: Counter = Counter(dict.fromkeys(SEVERITIES, 0))
     per_section: Counter = Counter()
     listed: dict[str, list[dict]] = {s: [] for s in SEVERITIES}
