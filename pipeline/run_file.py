@@ -24,11 +24,12 @@ from pipeline.assemble import assemble_table, find_shape
 from pipeline.metadata import read_metadata
 from pipeline.models import Finding, TableRow
 from pipeline.scores import classify, count_header_rows, header_paths, read_scores
-from pipeline.validate import ReportData, apply_severities, validate
+from pipeline.validate import ReportData, apply_severities, required_indicators, validate
 from pipeline.validate_scores import validate_scores
 from pipeline.values import table_style, type_row
 from pipeline.write import FACTS, SCORES, TABLES, to_table
 from schema.load import (
+    Indicator,
     Indicators,
     Layout,
     Relations,
@@ -64,6 +65,13 @@ class Context:
     rules: Rules
     relations: Relations
     scores: ScoreConfig
+    _required: dict = field(default_factory=dict, compare=False, repr=False)  # (form, year) -> indicators
+
+    def required(self, template: str, year: int | None) -> tuple[Indicator, ...]:
+        """The indicators a report of this form and year must fill, worked out once a run."""
+        if (template, year) not in self._required:
+            self._required[template, year] = required_indicators(self.matcher.indicators_by_id, template, year)
+        return self._required[template, year]
 
     @classmethod
     def load(cls, overrides: Path | None = None) -> Context:
@@ -246,6 +254,7 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
         year=report["year"],
         narrative=text,
         unit_expect=lambda unit: ctx.units.expect_of(ctx.units.canonical(unit)),
+        required=ctx.required(report["template"], report["year"]) if report["template"] else None,
     )
     findings += validate(data, ctx.rules)
     lap("validate")

@@ -39,6 +39,7 @@ class ReportData:
     year: int | None = None
     narrative: str = ""  # the report's running text, for the narrative-vs-table rule
     unit_expect: Callable[[str | None], str | None] = lambda _unit: None
+    required: tuple[Indicator, ...] | None = None  # required_indicators, when the caller keeps them per form
     by_id: dict[str, dict] = field(init=False)
     by_kind: dict[str, list[dict]] = field(init=False)  # value_kind -> facts, in row order
 
@@ -337,17 +338,23 @@ def narrative_mismatch(d: ReportData) -> Iterator[Hit]:
 # --- completeness ----------------------------------------------------------------------
 
 
+def required_indicators(indicators: dict[str, Indicator], template: str, year: int | None) -> tuple[Indicator, ...]:
+    """What a report of this form and year must fill: no group headers, no free text, only
+    indicators valid that year."""
+    return tuple(
+        i
+        for i in indicators.values()
+        if template in i.templates
+        and i.type not in ("group", "text")
+        and (year is None or ((i.valid_from or 0) <= year <= (i.valid_to or 9999)))
+    )
+
+
 @rule("missing_required")
 def missing_required(d: ReportData) -> Iterator[Hit]:
     if not d.template:
         return
-    required = [
-        i
-        for i in d.indicators.values()
-        if d.template in i.templates
-        and i.type not in ("group", "text")
-        and (d.year is None or ((i.valid_from or 0) <= d.year <= (i.valid_to or 9999)))
-    ]
+    required = d.required if d.required is not None else required_indicators(d.indicators, d.template, d.year)
     missing = [i.id for i in required if i.id not in d.by_id]
     blank = [i.id for i in required if i.id in d.by_id and d.by_id[i.id]["value_kind"] == "empty"]
     if missing or blank:
