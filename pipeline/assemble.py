@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from extractors.base import RawRow, RawTable
+from extractors.base import Document, RawRow, RawTable
 from normalize.text import clean_cell, loose_key
 from pipeline.models import TableRow
 from schema.load import Layout
@@ -70,6 +70,53 @@ def find_shape(table: RawTable, layout: Layout, max_header_rows: int = 3) -> Tab
         keys = tuple(tuple(map(loose_key, r.cells)) for r in rows[start : start + used])
         return TableShape(tuple(roles), start + used, keys)
     return None
+
+
+@dataclass(frozen=True)
+class StatsTable:
+    """A statistics table, with the header-less tables that continue it joined on."""
+
+    table: RawTable  # the first part's index; its rows then the others'
+    shape: TableShape
+    parts: tuple[RawTable, ...]
+    between: tuple[str, ...] = ()  # the lines that stood between the parts
+
+
+def statistics_tables(doc: Document, layout: Layout) -> tuple[list[StatsTable], list[RawTable]]:
+    """The document's statistics tables and its other tables.
+
+    A Word table split in two, or a text export with a page footer inside the table, gives
+    a second table without a header; left alone, its rows would be kept only cell by cell
+    (tables.parquet), with nothing in facts to say half the report is missing.
+    """
+    stats: list[StatsTable] = []
+    other: list[RawTable] = []
+    for table in doc.tables:
+        shape = find_shape(table, layout)
+        if shape is not None:
+            stats.append(StatsTable(table, shape, (table,)))
+            continue
+        last = stats[-1] if stats else None
+        between = [b.text for b in doc.blocks if b.before_table == table.index]
+        if last is not None and last.parts[-1].index == table.index - 1 and _continues(table, last, between, layout):
+            first, *rest = table.rows
+            rows = (*last.table.rows, replace(first, break_before=True), *rest)
+            joined = RawTable(index=last.table.index, rows=rows)
+            stats[-1] = StatsTable(joined, last.shape, (*last.parts, table), (*last.between, *between))
+        else:
+            other.append(table)
+    return stats, other
+
+
+def _continues(table: RawTable, last: StatsTable, between: list[str], layout: Layout) -> bool:
+    rule = layout.continuation
+    n = len(last.shape.roles)
+    width = max((len(r.cells) for r in table.rows), default=0)
+    return (
+        n - 1 <= width <= n
+        and len(between) <= rule.max_lines_between
+        and all(len(line) <= rule.max_line_length for line in between)
+    )
 
 
 _ROMAN = re.compile(r"^(?=[IVXL])(XL|L?X{0,3})(IX|IV|V?I{0,3})\.?$")

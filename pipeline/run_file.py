@@ -20,7 +20,7 @@ from extractors import ExtractionError, detect_format, extract
 from extractors.base import Document, RawTable
 from normalize.numbers import CodeTable
 from normalize.text import clean_cell, legacy_font_encoding
-from pipeline.assemble import assemble_table, find_shape
+from pipeline.assemble import StatsTable, assemble_table, statistics_tables
 from pipeline.metadata import read_metadata
 from pipeline.models import Finding, TableRow
 from pipeline.scores import classify, count_header_rows, header_paths, read_scores
@@ -210,16 +210,11 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
             f"to Unicode (Unikey: Công cụ → Chuyển mã) and send it again"
         )
     rows: list[TableRow] = []
-    other: list[RawTable] = []
-    stats_tables: list[int] = []
-    for table in doc.tables:
-        shape = find_shape(table, ctx.layout)
-        if shape is None:
-            other.append(table)
-            continue
-        stats_tables.append(table.index)
-        rows.extend(assemble_table(table, shape, first_row_no=len(rows) + 1, judge=ctx.matcher.continues))
-    meta = read_metadata(doc, stats_tables[0] if stats_tables else None, rows, report["source_file"], ctx.registry)
+    stats, other = statistics_tables(doc, ctx.layout)
+    for st in stats:
+        rows.extend(assemble_table(st.table, st.shape, first_row_no=len(rows) + 1, judge=ctx.matcher.continues))
+    first_stats = stats[0].table.index if stats else None
+    meta = read_metadata(doc, first_stats, rows, report["source_file"], ctx.registry)
     report.update(
         agency=meta.agency,
         agency_level=meta.agency_level,
@@ -230,6 +225,7 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
         metadata_source=meta.source_summary,
     )
     findings: list[Finding] = list(meta.findings)
+    findings += [_continued(st) for st in stats if len(st.parts) > 1]
     lap("assemble")
     if not rows:
         findings.append(
@@ -275,6 +271,17 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
     )
     if any(f.severity == "error" for f in findings):
         report["status"] = "warning"
+
+
+def _continued(st: StatsTable) -> Finding:
+    later = ", ".join(f"{t.index + 1} ({len(t.rows)} rows)" for t in st.parts[1:])
+    between = "; ".join(f"'{line}'" for line in st.between) or "nothing"
+    return Finding(
+        rule="table_continued",
+        severity="info",
+        message=f"table(s) {later} have no header of their own and are read as the continuation of "
+        f"statistics table {st.table.index + 1}; between them: {between}",
+    )
 
 
 def _match(rows: list[TableRow], ctx: Context, report: dict, findings: list[Finding]) -> list[Match]:

@@ -50,9 +50,17 @@ class RoleKeys(BaseModel):
         return bool(key) and (key in self.equals or any(k in key for k in self.contains))
 
 
+class Continuation(BaseModel):
+    """When a table without a header of its own continues the statistics table before it."""
+
+    max_lines_between: int = 3
+    max_line_length: int = 60
+
+
 class Layout(BaseModel):
     roles: dict[str, RoleKeys]
     required: list[str]
+    continuation: Continuation = Continuation()
 
     def role_of(self, cell: str) -> str | None:
         for role, keys in self.roles.items():

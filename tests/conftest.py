@@ -5,8 +5,9 @@ from pathlib import Path
 import pytest
 
 from extractors import detect_format, extract
-from pipeline.assemble import assemble_table, find_shape
+from pipeline.assemble import assemble_table, statistics_tables
 from pipeline.models import TableRow
+from pipeline.run_file import Context
 from schema.load import load_layout
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -24,11 +25,15 @@ SEED = {
 def rows_of_bytes(data: bytes, suffix: str = ".txt") -> list[TableRow]:
     doc = extract(data, detect_format(data, suffix))
     rows: list[TableRow] = []
-    for table in doc.tables:
-        shape = find_shape(table, load_layout())
-        if shape:
-            rows.extend(assemble_table(table, shape, len(rows) + 1))
+    for st in statistics_tables(doc, load_layout())[0]:
+        rows.extend(assemble_table(st.table, st.shape, len(rows) + 1))
     return rows
+
+
+@pytest.fixture(scope="session")
+def ctx() -> Context:
+    """The schema as a run loads it, shared by every test: reading reports only fills its caches."""
+    return Context.load()
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image, ImageDraw
 
 from extractors import detect_format, extract
-from pipeline.run_file import Context, ingest_file
+from pipeline.run_file import ingest_file
 from tests.conftest import SEED
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -32,11 +32,6 @@ COMPARED = (
     "unit",
 )
 REPORT = ("agency", "agency_level", "period_type", "period_num", "year", "template", "n_rows", "n_matched")
-
-
-@pytest.fixture(scope="module")
-def ctx() -> Context:
-    return Context.load()
 
 
 @pytest.fixture(scope="module")

@@ -6,13 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.run_file import Context, ingest_file
+from pipeline.run_file import ingest_file
 from tests.conftest import SEED
-
-
-@pytest.fixture(scope="module")
-def ctx() -> Context:
-    return Context.load()
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,6 @@ from schema.load import RuleConfig, Rules, load_rules
 from tests.conftest import SEED
 
 
-@pytest.fixture(scope="module")
-def ctx() -> Context:
-    return Context.load()
-
-
 def run(ctx: Context, tmp_path: Path, key: str, *edits: tuple[str, str], rules: Rules | None = None) -> list[dict]:
     """Findings for seed `key` with each (old, new) line fragment replaced exactly once."""
     text = SEED[key].read_text(encoding="utf-8")
