@@ -1,6 +1,7 @@
 """Plain-text reports: Word saved as text, tables as tab-separated lines.
 
-In these exports a table row is one line with its cells separated by tabs, and the end
+In these exports a table row is one line with its cells separated by tabs (a Markdown
+converter writes "| STT | Chỉ tiêu | … |" instead: read the same way), and the end
 of a page shows as a run of blank lines inside the table (000: 13 such runs, ~16 rows a
 page), sometimes followed by the repeated column header (001–003). Text outside tables
 (title block, narrative, signature) comes out as blocks for the metadata stage.
@@ -67,6 +68,19 @@ def _strict(data: bytes, encoding: str) -> str:
 
 
 _BLANK = re.compile(r"^\s*$")
+_PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
+_PIPE_RULE = re.compile(r"^[\s|:-]*-{3,}[\s|:-]*$")  # "|---|:---:|" under a Markdown header
+
+
+def _row_cells(line: str) -> tuple[str, ...] | None:
+    """The cells of a table line, or None when the line is text."""
+    if "\t" in line:
+        return tuple(line.split("\t"))
+    if _PIPE_ROW.match(line):
+        return tuple(cell.strip() for cell in line.strip()[1:-1].split("|"))
+    return None
+
+
 # A footnote printed at the foot of a page, inside a table that goes on ("<sup>1</sup> Nhiều
 # đơn vị trùng tỷ lệ" in 004): kept as a text block, the table is not cut in two.
 _FOOTNOTE = re.compile(r"^\s*<sup>\s*\w{1,3}\s*</sup>")
@@ -89,14 +103,17 @@ def extract_text(data: bytes, settings: TextSettings = SETTINGS) -> Document:
             rows = []
 
     for line_no, line in enumerate(lines, start=1):
-        if "\t" in line:
+        cells = _row_cells(line)
+        if cells is not None and "\t" not in line and _PIPE_RULE.match(line):
+            continue  # the rule under a Markdown header: not a row, not a break
+        if cells is not None:
             if not rows:
                 # A table's pages are known only when it opens the document.
                 page = 1 if (not tables and nonblank_before_first_table <= settings.title_block_max_lines) else None
                 pending_break = False
             elif pending_break and page is not None:
                 page += 1
-            rows.append(RawRow(tuple(line.split("\t")), (), line_no, page, pending_break))
+            rows.append(RawRow(cells, (), line_no, page, pending_break))
             pending_break = False
         elif _BLANK.match(line):
             if rows:

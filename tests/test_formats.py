@@ -186,3 +186,19 @@ def test_word_file_without_a_document_part(tmp_path, ctx):
         zf.writestr("[Content_Types].xml", "<Types/>")
     report = ingest_file(tmp_path / "empty.docx", tmp_path, ctx).report
     assert report["status"] == "failed" and "Word" in report["error"]
+
+
+def test_markdown_pipe_tables_read_like_tab_separated_ones(tmp_path, ctx, text_version):
+    """A Markdown converter writes '| STT | Chỉ tiêu | … |' rows and a '|---|' rule."""
+    lines = []
+    for line in SEED["001"].read_text(encoding="utf-8").split("\n"):
+        if "\t" in line:
+            lines.append("| " + " | ".join(line.split("\t")) + " |")
+            if len([x for x in lines if x.startswith("|")]) == 1:
+                lines.append("|---|:---|---|---:|---|")
+        else:
+            lines.append(line)
+    (tmp_path / "md.txt").write_text("\n".join(lines), encoding="utf-8")
+    got, want = ingest_file(tmp_path / "md.txt", tmp_path, ctx), text_version["001"]
+    assert [tuple(f[c] for c in COMPARED) for f in got.facts] == [tuple(f[c] for c in COMPARED) for f in want.facts]
+    assert [got.report[k] for k in REPORT] == [want.report[k] for k in REPORT]
