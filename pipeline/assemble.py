@@ -97,14 +97,15 @@ def statistics_tables(doc: Document, layout: Layout) -> tuple[list[StatsTable], 
             stats.append(StatsTable(table, shape, (table,)))
             continue
         last = stats[-1] if stats else None
-        between = [b.text for b in doc.blocks if b.before_table == table.index]
-        if last is not None and last.parts[-1].index == table.index - 1 and _continues(table, last, between, layout):
-            first, *rest = table.rows
-            rows = (*last.table.rows, replace(first, break_before=True), *rest)
-            joined = RawTable(index=last.table.index, rows=rows)
-            stats[-1] = StatsTable(joined, last.shape, (*last.parts, table), (*last.between, *between))
-        else:
-            other.append(table)
+        if last is not None and last.parts[-1].index == table.index - 1:  # right after a statistics table
+            between = [b.text for b in doc.blocks if b.before_table == table.index]
+            if _continues(table, last, between, layout):
+                first, *rest = table.rows
+                rows = (*last.table.rows, replace(first, break_before=True), *rest)
+                joined = RawTable(index=last.table.index, rows=rows)
+                stats[-1] = StatsTable(joined, last.shape, (*last.parts, table), (*last.between, *between))
+                continue
+        other.append(table)
     return stats, other
 
 
