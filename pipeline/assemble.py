@@ -3,7 +3,8 @@
 The steps, in order, each forced by the seed reports:
 1. Column roles from the header rows (STT | Chỉ tiêu | Đơn vị tính | Số liệu | Ghi chú),
    whichever words and order the template uses.
-2. Header rows repeated at page breaks dropped (001–003 repeat both header rows).
+2. Header rows repeated at page breaks dropped (001–003 repeat both header rows), and the
+   row of column numbers many forms print under the header ("(1) (2) (3) (4) (5)").
 3. Rows short of cells aligned: the last rows of 000 lack the leading STT cell.
 4. Continuations joined into the row they belong to: a note or unit cut by a page break
    (000 l.49, 003 l.148, 001 "Có = 1" / "Không = 0"), and a label cut mid-phrase
@@ -195,8 +196,8 @@ def assemble_table(
     for raw in table.rows[shape.header_rows :]:
         after_break = after_break or raw.break_before
         keys = tuple(map(loose_key, raw.cells))
-        if _is_header_repeat(keys, header_words) or keys in shape.header_keys:
-            after_break = True  # the column header repeated at a page break
+        if _is_header_repeat(keys, header_words) or keys in shape.header_keys or _is_column_numbering(keys):
+            after_break = True  # the column header (or its numbering row) repeated at a page break
             continue
         cells = _align(raw, n)
         by_role = dict.fromkeys(ROLES, "")
@@ -229,6 +230,18 @@ def _is_header_repeat(keys: tuple[str, ...], header_words: set[str]) -> bool:
                 return False  # most rows: at their STT or label
             filled += 1
     return filled >= 2
+
+
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def _is_column_numbering(keys: tuple[str, ...]) -> bool:
+    """The row many forms print under the header to number its columns: "(1) (2) (3) (4)
+    (5)", "1 2 3 4 5" or "A B C D E". Structure, not a row of the report."""
+    filled = [k for k in keys if k]
+    if len(filled) < 3:
+        return False
+    return filled == [str(i) for i in range(1, len(filled) + 1)] or filled == list(_LETTERS[: len(filled)])
 
 
 @lru_cache(maxsize=4096)  # a handful of STTs ("1", "1.2", "II", "-") make every table

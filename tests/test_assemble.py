@@ -125,3 +125,19 @@ def test_encodings_give_the_same_rows(seed_rows):
         assert rows_of_bytes(data) == seed_rows["001"]
     crlf = text.replace("\n", "\r\n").encode("utf-8")
     assert rows_of_bytes(crlf) == seed_rows["001"]
+
+
+def test_column_numbering_rows_are_structure(seed_rows):
+    """Forms often number their columns under the header, and repeat that row with the
+    header at page breaks: "(1) (2) (3) (4) (5)", "1 2 3 4 5", "A B C D E"."""
+    lines = SEED["001"].read_text(encoding="utf-8").split("\n")
+    table = [i for i, line in enumerate(lines) if "\t" in line]
+    header_end, repeat = table[2], table[len(table) // 2]
+    for numbering in ("(1)\t(2)\t(3)\t(4)\t(5)", "1\t2\t3\t4\t5", "A\tB\tC\tD\tE", "\t(1)\t(2)\t(3)\t(4)"):
+        edited = [*lines[:header_end], numbering, *lines[header_end:repeat], "", numbering, *lines[repeat:]]
+        rows = rows_of_bytes("\n".join(edited).encode())
+        assert [(r.stt, r.label, r.value) for r in rows] == [(r.stt, r.label, r.value) for r in seed_rows["001"]]
+    # a real row whose cells happen to hold small numbers stays a row
+    row = "1\tSố văn bản được ban hành\tVăn bản\t3\t"
+    rows = rows_of_bytes("\n".join([*lines[:header_end], row, *lines[header_end:]]).encode())
+    assert rows[0].label == "Số văn bản được ban hành"
