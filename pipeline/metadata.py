@@ -2,7 +2,9 @@
 
 1. The title block of the statistics table ("QUÝ I/2023 CỦA SỞ LAO ĐỘNG …", "(Kèm theo Báo
    cáo số 85/BC-UBND … của Ủy ban nhân dân huyện Cù Lao Dung)") and the document head.
-2. The header: the issuer code of the report number ("…/BC-SNV" is Sở Nội vụ).
+2. The header: the issuer code of the report number ("…/BC-SNV" is Sở Nội vụ); then an
+   agency the title names that schema/agencies/ does not list (a commune, another
+   province: "… CỦA UBND PHƯỜNG PHÚ LỢI"), kept as printed with a warning.
 3. The narrative: the subject of "… báo cáo …" ("Sở Nội vụ báo cáo Ủy ban nhân dân tỉnh").
 4. The content: agencies the table's notes name (000: "UBNDTP", "TPST") — inferred.
 5. The file name — inferred.
@@ -139,6 +141,23 @@ def _read_agency(
         if agency is not None:
             _set_agency(meta, agency, "report number")
             return
+    # 2b. the title names an agency the registry does not list (a commune, another province)
+    for line in title:
+        named = registry.named_unlisted(line)
+        if named is not None:
+            name = _as_written_elsewhere(named[0], blocks)
+            meta.agency, meta.agency_level = name, named[1]
+            meta.sources["agency"] = "title (not in schema/agencies)"
+            meta.findings.append(
+                Finding(
+                    rule="agency_unregistered",
+                    severity="warning",
+                    message=f"the title names '{name}', which schema/agencies/ does not list: its reports are "
+                    f"kept under this name as printed; add it there (name, level, aliases) so that every "
+                    f"spelling of it groups together",
+                )
+            )
+            return
     # 3. the narrative: "<agency> báo cáo …"
     for block in blocks:
         folded_block = agency_key(block.text)
@@ -190,6 +209,19 @@ def _read_agency(
             "file name; add its name or alias to schema/agencies/",
         )
     )
+
+
+def _as_written_elsewhere(name: str, blocks: tuple[TextBlock, ...]) -> str:
+    """A name the title prints in capitals ("UBND PHƯỜNG PHÚ LỢI"), as the document writes
+    it elsewhere in ordinary case ("… của UBND phường Phú Lợi)"), when it does."""
+    if not name.isupper():
+        return name
+    pattern = re.compile(r"\s+".join(map(re.escape, name.split())), re.IGNORECASE)
+    for block in blocks:
+        for m in pattern.finditer(block.text):
+            if not m.group(0).isupper():
+                return " ".join(m.group(0).split())
+    return name
 
 
 def _read_period(meta: Metadata, title: list[str], head: list[str], source_file: str) -> None:

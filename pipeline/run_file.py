@@ -38,6 +38,7 @@ from schema.load import (
     ScoreConfig,
     Units,
     load_agencies,
+    load_agency_names,
     load_indicators,
     load_label_rules,
     load_layout,
@@ -84,7 +85,7 @@ class Context:
         except ValueError as exc:
             raise SchemaError(str(exc)) from exc
         return cls(
-            registry=AgencyRegistry(load_agencies()),
+            registry=AgencyRegistry(load_agencies(), load_agency_names()),
             rules=load_rules(),
             scores=load_score_config(),
             relations=load_relations(),

@@ -205,6 +205,20 @@ class Agency(BaseModel):
     valid_to: int | None = None
 
 
+class AgencyNames(BaseModel):
+    """How a title names an agency the registry does not list (schema/agency_names.yaml)."""
+
+    cues: list[str]
+    heads: list[str]
+    ends: list[str]
+    levels: dict[str, list[str]]
+
+
+@cache
+def load_agency_names(path: Path = SCHEMA_DIR / "agency_names.yaml") -> AgencyNames:
+    return read_yaml(path, AgencyNames)  # type: ignore[return-value]
+
+
 class AgencyFile(BaseModel):
     province: str
     agencies: list[Agency]

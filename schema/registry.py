@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 
 from normalize.text import strip_diacritics
-from schema.load import Agency
+from schema.load import Agency, AgencyNames
 
 
 def agency_key(text: str) -> str:
@@ -22,8 +22,15 @@ class Mention:
 
 
 class AgencyRegistry:
-    def __init__(self, agencies: tuple[Agency, ...]) -> None:
+    def __init__(self, agencies: tuple[Agency, ...], names: AgencyNames | None = None) -> None:
         self.agencies = agencies
+        self._names = names
+        if names is not None:
+            cues, heads, ends = ("|".join(map(re.escape, words)) for words in (names.cues, names.heads, names.ends))
+            self._named = re.compile(
+                rf"(?:^|\s)(?:{cues})\s+(?P<name>(?:{heads})\s.*?)\s*(?=[,;:()]|$|\s(?:{ends})(?:\s|$))",
+                re.IGNORECASE,
+            )
         forms: dict[str, Agency] = {}
         for a in agencies:
             for alias in [a.name, *a.aliases]:
@@ -40,6 +47,20 @@ class AgencyRegistry:
     def mentions_folded(self, folded: str) -> list[Mention]:
         """`mentions` of a text already folded by agency_key (positions are in it)."""
         return [Mention(self._forms[m.group(0)], m.group(0), m.start()) for m in self._pattern.finditer(folded)]
+
+    def named_unlisted(self, text: str) -> tuple[str, str] | None:
+        """(name as printed, level) of an agency the text names after a cue ("của UBND xã
+        An Ninh"), for when no listed agency is named; the level is "unknown" when the
+        name's first words do not settle it."""
+        m = self._named.search(text) if self._names is not None else None
+        if m is None:
+            return None
+        name = " ".join(m["name"].split())
+        key = agency_key(name)
+        for level, starts in self._names.levels.items():  # type: ignore[union-attr]
+            if any(key == s or key.startswith(s + " ") for s in starts):
+                return name, level
+        return name, "unknown"
 
     def by_code(self, code: str) -> Agency | None:
         """The issuer code of a report number ("SLĐTBXH" in "85/BC-SLĐTBXH")."""

@@ -7,11 +7,11 @@ import pytest
 from extractors import extract
 from normalize.periods import find_period
 from pipeline.metadata import read_metadata
-from schema.load import load_agencies
+from schema.load import load_agencies, load_agency_names
 from schema.registry import AgencyRegistry
 from tests.conftest import SEED, rows_of_bytes
 
-REGISTRY = AgencyRegistry(load_agencies())
+REGISTRY = AgencyRegistry(load_agencies(), load_agency_names())
 
 EXPECTED = {
     "000": ("UBND thành phố Sóc Trăng", "huyen", "quy", 1, 2023, None, "content"),
@@ -115,3 +115,37 @@ def test_file_name_is_the_last_resort():
     m = meta_of(title_doc("BẢNG SỐ LIỆU"), "2024-Q3_UBND-huyen-Ke-Sach.txt")
     assert (m.agency, m.period_type, m.period_num, m.year) == ("UBND huyện Kế Sách", "quy", 3, 2024)
     assert {f.rule for f in m.findings} >= {"agency_inferred", "period_inferred"}
+
+
+SEED_001_TITLE = "QUÝ I/2023 CỦA SỞ LAO ĐỘNG - THƯƠNG BINH VÀ XÃ HỘI"
+
+
+@pytest.mark.parametrize(
+    ("title", "elsewhere", "want"),
+    [
+        # a commune (the level below the province since mid-2025), in capitals in the
+        # title and in ordinary case in the "Kèm theo" line: the ordinary case is kept
+        ("QUÝ III/2025 CỦA UBND PHƯỜNG PHÚ LỢI", "của UBND phường Phú Lợi", ("UBND phường Phú Lợi", "xa")),
+        ("QUÝ III/2025 CỦA UBND XÃ AN NINH", "", ("UBND XÃ AN NINH", "xa")),
+        ("QUÝ II/2025 CỦA BAN QUẢN LÝ KHU KINH TẾ TỈNH CÀ MAU", "", ("BAN QUẢN LÝ KHU KINH TẾ TỈNH CÀ MAU", "so")),
+        (
+            "QUÝ II/2025 CỦA ỦY BAN NHÂN DÂN THÀNH PHỐ CẦN THƠ",
+            "",
+            ("ỦY BAN NHÂN DÂN THÀNH PHỐ CẦN THƠ", "unknown"),
+        ),
+    ],
+)
+def test_an_agency_the_registry_does_not_list_is_named_not_guessed(title, elsewhere, want):
+    text = SEED["001"].read_text(encoding="utf-8").replace(SEED_001_TITLE, title)
+    # the appendix's own line names the reporter too: there, as the case gives it, or not at all
+    text = text.replace("/BC-SLĐTBXH", "/BC-UBND").replace("của Sở LĐ-TB&XH", elsewhere)
+    m = meta_of(text.encode(), "x.txt")
+    assert (m.agency, m.agency_level, m.sources["agency"]) == (*want, "title (not in schema/agencies)")
+    (finding,) = [f for f in m.findings if f.rule == "agency_unregistered"]
+    assert finding.severity == "warning" and want[0] in finding.message
+
+
+def test_a_listed_agency_in_the_title_still_wins():
+    m = meta_of(SEED["001"].read_bytes(), "x.txt")
+    assert m.agency == "Sở Lao động - Thương binh và Xã hội"
+    assert not [f for f in m.findings if f.rule == "agency_unregistered"]
