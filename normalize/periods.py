@@ -11,14 +11,14 @@ from normalize.text import strip_diacritics
 _ROMAN_Q = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _YEAR = r"(?:19|20)\d\d"
 _QUARTER = re.compile(rf"\bquy\s*(iv|iii|ii|i|[1-4])\b(?:[^\d]{{0,60}}?(?:nam|/)\s*({_YEAR}))?")
-_MONTHS = re.compile(rf"\b(6|9|sau|chin)\s*thang(?:\s*dau)?(?:\s*nam)?\s*({_YEAR})?")
+_MONTHS = re.compile(rf"\b(6|9|sau|chin)\s*thang(?:\s*(dau|cuoi))?(?:\s*nam)?\s*({_YEAR})?")
 _YEAR_ONLY = re.compile(rf"\bnam\s*({_YEAR})\b")
 _DATE = re.compile(r"\bngay\b.{0,12}\bthang\b.{0,8}\bnam\b")
 
 
 @dataclass(frozen=True)
 class Period:
-    period_type: str  # quy | 6thang | 9thang | nam
+    period_type: str  # quy | 6thang | 9thang | nam | unknown (a period the contract cannot name)
     period_num: int | None
     year: int | None
     text: str  # what was read, for the finding that says where the period came from
@@ -41,7 +41,9 @@ def find_period(text: str) -> Period | None:
     m = _MONTHS.search(t)
     if m:
         months = {"6": "6thang", "sau": "6thang", "9": "9thang", "chin": "9thang"}[m.group(1)]
-        year = m.group(2) or _first_year(t[m.end() :])
+        year = m.group(3) or _first_year(t[m.end() :])
+        if m.group(2) == "cuoi":  # "6 tháng cuối năm": the second half, which no period_type names
+            months = "unknown"
         return Period(months, None, int(year) if year else None, m.group(0))
     m = _YEAR_ONLY.search(t)
     if m:

@@ -254,6 +254,15 @@ def _read_period(meta: Metadata, title: list[str], head: list[str], source_file:
         )
         return
     meta.period_type, meta.period_num, meta.year = period.period_type, period.period_num, period.year
+    if period.period_type == "unknown":
+        meta.findings.append(
+            Finding(
+                rule="period_unknown",
+                severity="warning",
+                message=f"the title states '{period.text}', a period that period_type cannot name "
+                f"(quý, 6 tháng đầu năm, 9 tháng, năm): left unknown rather than filed as another",
+            )
+        )
     if period.year is None:
         meta.findings.append(
             Finding(rule="year_unknown", severity="warning", message=f"the period '{period.text}' names no year")

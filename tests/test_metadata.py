@@ -70,6 +70,10 @@ def test_blank_report_number_is_a_finding_not_a_value():
             "Kết quả thực hiện công tác cải cách hành chính quý I và phương hướng nhiệm vụ quý II năm 2023",
             ("quy", 1, 2023),
         ),
+        ("Báo cáo 6 tháng đầu năm và phương hướng 6 tháng cuối năm 2025", ("6thang", None, 2025)),
+        # the second half-year has no period_type: filing it as 6thang (the first half) or
+        # nam would put its numbers under another period
+        ("BÁO CÁO CCHC 6 THÁNG CUỐI NĂM 2024", ("unknown", None, 2024)),
     ],
 )
 def test_period_variants(title, want):
@@ -149,3 +153,10 @@ def test_a_listed_agency_in_the_title_still_wins():
     m = meta_of(SEED["001"].read_bytes(), "x.txt")
     assert m.agency == "Sở Lao động - Thương binh và Xã hội"
     assert not [f for f in m.findings if f.rule == "agency_unregistered"]
+
+
+def test_a_period_the_contract_cannot_name_is_left_unknown_with_a_warning():
+    m = meta_of(title_doc("BÁO CÁO CCHC 6 THÁNG CUỐI NĂM 2024 CỦA SỞ NGOẠI VỤ"), "x.txt")
+    assert (m.period_type, m.year) == ("unknown", 2024)
+    (finding,) = [f for f in m.findings if f.rule == "period_unknown"]
+    assert finding.severity == "warning" and "6 thang cuoi nam 2024" in finding.message
