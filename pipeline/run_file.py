@@ -200,7 +200,7 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
 
     report.update(n_tables=len(doc.tables), encoding=doc.encoding)
     if not doc.tables:
-        raise ExtractionError("no table found: this does not look like a CCHC report")
+        raise ExtractionError(_no_table(doc, ctx.layout))
     cells = chain.from_iterable(r.cells for t in doc.tables for r in t.rows[:200])
     sample = " ".join(chain((b.text for b in doc.blocks[:200]), cells))
     legacy = legacy_font_encoding(sample)
@@ -272,6 +272,17 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
     )
     if any(f.severity == "error" for f in findings):
         report["status"] = "warning"
+
+
+def _no_table(doc: Document, layout: Layout) -> str:
+    """Why no table was found, with what to do when the cause is recognisable."""
+    roles = [layout.role_of(b.text) is not None for b in doc.blocks[:500]]
+    if any(all(roles[i : i + 3]) for i in range(len(roles) - 2)):  # "STT", "Chỉ tiêu …", "Số liệu" as lines
+        return (
+            "its table comes one cell per line (as LibreOffice saves Word as text), so its rows cannot be "
+            "told apart: send the Word file, or save it as text from Word (cells separated by tabs)"
+        )
+    return "no table found: this does not look like a CCHC report"
 
 
 def _continued(st: StatsTable) -> Finding:

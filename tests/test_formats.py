@@ -202,3 +202,14 @@ def test_markdown_pipe_tables_read_like_tab_separated_ones(tmp_path, ctx, text_v
     got, want = ingest_file(tmp_path / "md.txt", tmp_path, ctx), text_version["001"]
     assert [tuple(f[c] for c in COMPARED) for f in got.facts] == [tuple(f[c] for c in COMPARED) for f in want.facts]
     assert [got.report[k] for k in REPORT] == [want.report[k] for k in REPORT]
+
+
+def test_a_table_written_one_cell_per_line_says_what_to_do(tmp_path, ctx):
+    """LibreOffice saves a Word table as text one cell per line, blank lines for empty
+    cells: rows cannot be told apart, so the file fails with what to send instead."""
+    lines = []
+    for line in SEED["001"].read_text(encoding="utf-8").split("\n"):
+        lines.extend(line.split("\t") if "\t" in line else [line])
+    (tmp_path / "lo.txt").write_text("\n".join(lines), encoding="utf-8")
+    report = ingest_file(tmp_path / "lo.txt", tmp_path, ctx).report
+    assert report["status"] == "failed" and "one cell per line" in report["error"] and "Word file" in report["error"]
