@@ -11,7 +11,7 @@ import hashlib
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from itertools import chain
+from itertools import chain, pairwise
 from pathlib import Path
 
 import pyarrow as pa
@@ -276,11 +276,23 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
 
 def _no_table(doc: Document, layout: Layout) -> str:
     """Why no table was found, with what to do when the cause is recognisable."""
-    roles = [layout.role_of(b.text) is not None for b in doc.blocks[:500]]
-    if any(all(roles[i : i + 3]) for i in range(len(roles) - 2)):  # "STT", "Chỉ tiêu …", "Số liệu" as lines
+    blocks = doc.blocks[:500]
+    roles = [layout.role_of(b.text) for b in blocks]
+    if any(a == "stt" and b == "label" for a, b in pairwise(roles)):  # "STT", "Chỉ tiêu …" as lines
         return (
             "its table comes one cell per line (as LibreOffice saves Word as text), so its rows cannot be "
             "told apart: send the Word file, or save it as text from Word (cells separated by tabs)"
+        )
+    header = next((b.text for b in blocks if len(layout.roles_in(b.text)) >= 3), None)
+    if header is not None and doc.format == "pdf":
+        return (
+            f"the table's header is there ('{header}') but no ruling lines to find its cells by (a table "
+            f"drawn without borders): send the Word file, or export the PDF with the table's borders shown"
+        )
+    if header is not None:
+        return (
+            f"the table's header is there ('{header}') but its columns are not separated by tabs (aligned "
+            f"with spaces?): send the Word file, or save it as text from Word"
         )
     return "no table found: this does not look like a CCHC report"
 

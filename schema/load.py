@@ -62,6 +62,12 @@ class Layout(BaseModel):
     required: list[str]
     continuation: Continuation = Continuation()
 
+    def roles_in(self, line: str) -> set[str]:
+        """The roles whose header words a line of text holds ("STT Chỉ tiêu Kết quả Ghi chú"):
+        a table header that lost its cell boundaries."""
+        key = loose_key(line)
+        return {role for role, keys in self.roles.items() if any(k in key for k in [*keys.equals, *keys.contains])}
+
     def role_of(self, cell: str) -> str | None:
         for role, keys in self.roles.items():
             if keys.matches(cell):

@@ -213,3 +213,20 @@ def test_a_table_written_one_cell_per_line_says_what_to_do(tmp_path, ctx):
     (tmp_path / "lo.txt").write_text("\n".join(lines), encoding="utf-8")
     report = ingest_file(tmp_path / "lo.txt", tmp_path, ctx).report
     assert report["status"] == "failed" and "one cell per line" in report["error"] and "Word file" in report["error"]
+
+
+def test_a_header_without_cell_boundaries_says_what_to_do(tmp_path, ctx):
+    """A PDF table drawn without borders, a text export aligned with spaces: the header
+    is read as one line of text, no cell can be placed, and the file fails saying so."""
+    from tests.pdfgen import one_page_pdf
+
+    lines = [b"STT   Chi tieu thong ke   Don vi tinh   So lieu   Ghi chu", b"1   So van ban da ban hanh   Van ban   5"]
+    content = b"\n".join(b"BT /F1 10 Tf 50 %d Td (%s) Tj ET" % (780 - 20 * i, line) for i, line in enumerate(lines))
+    (tmp_path / "borderless.pdf").write_bytes(one_page_pdf(content))
+    spaced = SEED["001"].read_text(encoding="utf-8").replace("\t", "   ")
+    (tmp_path / "spaced.txt").write_text(spaced, encoding="utf-8")
+    pdf = ingest_file(tmp_path / "borderless.pdf", tmp_path, ctx).report
+    txt = ingest_file(tmp_path / "spaced.txt", tmp_path, ctx).report
+    assert pdf["status"] == txt["status"] == "failed"
+    assert "'STT Chi tieu thong ke" in pdf["error"] and "without borders" in pdf["error"]
+    assert "'STT   Chỉ tiêu thống kê" in txt["error"] and "not separated by tabs" in txt["error"]
