@@ -114,11 +114,7 @@ def _continues(table: RawTable, last: StatsTable, between: list[str], layout: La
     rule = layout.continuation
     n = len(last.shape.roles)
     width = max((len(r.cells) for r in table.rows), default=0)
-    return (
-        n - 1 <= width <= n
-        and len(between) <= rule.max_lines_between
-        and all(len(line) <= rule.max_line_length for line in between)
-    )
+    return n - 1 <= width <= n and len(between) <= rule.max_lines_between and all(map(rule.is_page_mark, between))
 
 
 _ROMAN = re.compile(r"^(?=[IVXL])(XL|L?X{0,3})(IX|IV|V?I{0,3})\.?$")

@@ -7,13 +7,14 @@ YAML file fails the run at start with the file and field named, not halfway thro
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from pathlib import Path
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ValidationError, field_validator
 
-from normalize.text import loose_key
+from normalize.text import loose_key, strip_diacritics
 
 SCHEMA_DIR = Path(__file__).resolve().parent
 
@@ -55,6 +56,21 @@ class Continuation(BaseModel):
 
     max_lines_between: int = 3
     max_line_length: int = 60
+    page_marks: list[str] = []  # regexes: lines that may stand between the parts
+
+    @field_validator("page_marks")
+    @classmethod
+    def _compiles(cls, marks: list[str]) -> list[str]:
+        for mark in marks:
+            try:
+                re.compile(mark)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {mark!r} ({exc})") from None
+        return marks
+
+    def is_page_mark(self, line: str) -> bool:
+        folded = " ".join(strip_diacritics(line).lower().split())
+        return len(line) <= self.max_line_length and any(re.search(p, folded) for p in self.page_marks)
 
 
 class Layout(BaseModel):

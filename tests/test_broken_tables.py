@@ -40,6 +40,16 @@ def test_a_footer_inside_the_table_does_not_cut_it(tmp_path, ctx, seed, cut):
     assert f"'{cut[0] or cut[1]}'" in note["message"] and note["severity"] == "info"
 
 
+@pytest.mark.parametrize("title", ["DANH SÁCH VĂN BẢN ĐÃ BAN HÀNH", "Biểu 2"])
+def test_a_table_after_a_title_is_not_joined(tmp_path, ctx, seed, title):
+    """Short, but not page furniture: the next table may be of another kind, whose rows
+    read through this table's columns would put dates and document numbers among facts."""
+    lines, mid, whole = seed
+    got = ingest_file(write(tmp_path, [*lines[:mid], title, *lines[mid:]]), tmp_path, ctx)
+    assert len(got.facts) < len(whole.facts) and got.cells
+    assert not [f for f in got.findings if f["rule"] == "table_continued"]
+
+
 def test_a_table_after_a_paragraph_or_of_another_width_is_not_joined(tmp_path, ctx, seed):
     lines, mid, whole = seed
     paragraph = "Kết quả thực hiện các nhiệm vụ còn lại được tổng hợp trong bảng dưới đây, theo từng lĩnh vực."
