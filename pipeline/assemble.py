@@ -25,6 +25,9 @@ from pipeline.models import TableRow
 from schema.load import Layout
 
 ROLES = ("stt", "label", "unit", "value", "note")
+# Two value columns ("Kết quả quý" | "Kết quả lũy kế") are kept side by side, never run
+# together: "5" and "120" joined by a space would read as the number 5 120.
+VALUE_COLUMNS_JOINT = " | "
 
 
 @dataclass(frozen=True)
@@ -199,7 +202,8 @@ def assemble_table(
         by_role = dict.fromkeys(ROLES, "")
         for role, text in zip(shape.roles, map(clean_cell, cells), strict=True):
             if text and role is not None:  # two columns of one role (a label split over two) are joined
-                by_role[role] = f"{by_role[role]} {text}" if by_role[role] else text
+                joint = VALUE_COLUMNS_JOINT if role == "value" else " "
+                by_role[role] = f"{by_role[role]}{joint}{text}" if by_role[role] else text
         draft = _Draft(raw, by_role)
         if not any(by_role.values()):
             continue  # an empty row carries nothing

@@ -18,9 +18,9 @@ import pyarrow as pa
 
 from extractors import ExtractionError, detect_format, extract
 from extractors.base import Document, RawTable
-from normalize.numbers import CodeTable
+from normalize.numbers import CodeTable, Value
 from normalize.text import clean_cell, legacy_font_encoding
-from pipeline.assemble import StatsTable, assemble_table, statistics_tables
+from pipeline.assemble import VALUE_COLUMNS_JOINT, StatsTable, assemble_table, statistics_tables
 from pipeline.metadata import read_metadata
 from pipeline.models import Finding, TableRow
 from pipeline.scores import classify, count_header_rows, header_paths, read_scores
@@ -351,16 +351,9 @@ def _facts(
         codes = CodeTable(tuple(ind.codes.items())) if ind and ind.codes else None
         typed = type_row(r, ctx.units, styles[r.table_no], value_type, ind.unit if ind else None, codes)
         v = typed.value
-        if v.ambiguous:
-            findings.append(
-                Finding(
-                    rule="ambiguous_number",
-                    severity="warning",
-                    row_no=r.row_no,
-                    message=f"'{r.value}' can be read as {' or '.join(f'{c:g}' for c in v.candidates)}; "
-                    f"nothing in the row or its column settles it, so the value is left empty",
-                )
-            )
+        unsettled = _unsettled(r, v)
+        if unsettled is not None:
+            findings.append(unsettled)
         facts.append(
             {
                 "report_id": report["report_id"],
@@ -393,6 +386,20 @@ def _facts(
             }
         )
     return facts
+
+
+def _unsettled(r: TableRow, v: Value) -> Finding | None:
+    """Why a value the row prints is left empty, when the row itself cannot settle it."""
+    if r.value and VALUE_COLUMNS_JOINT in r.value:
+        rule = "value_columns"
+        message = f"'{r.label}' has values in several value columns ({r.value}): which one is meant is not settled"
+    elif v.ambiguous:
+        rule = "ambiguous_number"
+        message = f"'{r.value}' can be read as {' or '.join(f'{c:g}' for c in v.candidates)}; nothing in the row"
+        message += " or its column settles it"
+    else:
+        return None
+    return Finding(rule=rule, severity="warning", row_no=r.row_no, message=f"{message}, so the value is left empty")
 
 
 def _cells(table: RawTable, report: dict) -> Iterator[dict]:

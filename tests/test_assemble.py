@@ -141,3 +141,23 @@ def test_column_numbering_rows_are_structure(seed_rows):
     row = "1\tSố văn bản được ban hành\tVăn bản\t3\t"
     rows = rows_of_bytes("\n".join([*lines[:header_end], row, *lines[header_end:]]).encode())
     assert rows[0].label == "Số văn bản được ban hành"
+
+
+def test_two_value_columns_are_never_run_together(tmp_path, ctx):
+    """'Kết quả quý' 5 and 'Kết quả lũy kế' 120 joined by a space would read as 5 120."""
+    from pipeline.run_file import ingest_file
+
+    text = "\n".join(
+        [
+            "BÁO CÁO CCHC QUÝ I NĂM 2024 CỦA SỞ NỘI VỤ",
+            "",
+            "STT\tChỉ tiêu thống kê\tĐơn vị tính\tKết quả quý\tKết quả lũy kế\tGhi chú",
+            "1\tSố nhiệm vụ đề ra trong kế hoạch\tNhiệm vụ\t5\t120\t",
+            "2\tSố văn bản chỉ đạo CCHC đã ban hành\tVăn bản\t3\t\t",
+        ]
+    )
+    (tmp_path / "r.txt").write_text(text, encoding="utf-8")
+    got = ingest_file(tmp_path / "r.txt", tmp_path, ctx)
+    assert [(f["value_raw"], f["value_num"]) for f in got.facts] == [("5 | 120", None), ("3", 3.0)]
+    (finding,) = [f for f in got.findings if f["rule"] == "value_columns"]
+    assert finding["row_no"] == 1 and finding["severity"] == "warning" and "5 | 120" in finding["message"]
