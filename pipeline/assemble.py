@@ -144,7 +144,10 @@ def _align(row: RawRow, n: int) -> list[str]:
     while len(cells) > n and not cells[-1].strip():
         cells.pop()
     if len(cells) > n:  # more cells than columns: keep the surplus in the last column
-        cells = [*cells[: n - 1], " ".join(cells[n - 1 :])]
+        surplus = [c for c in cells[n - 1 :] if c.strip()]
+        numbers = sum(any(ch.isdigit() for ch in c) for c in surplus)
+        # a unit word may join its number ("33,33" "%"); two numbers must stay two (not "12 500")
+        cells = [*cells[: n - 1], (VALUE_COLUMNS_JOINT if numbers > 1 else " ").join(surplus)]
     if len(cells) < n:
         missing = n - len(cells)
         cells = cells + [""] * missing if _looks_like_stt(cells[0]) else [""] * missing + cells
@@ -200,11 +203,16 @@ def assemble_table(
             continue
         cells = _align(raw, n)
         by_role = dict.fromkeys(ROLES, "")
-        for role, text in zip(shape.roles, map(clean_cell, cells), strict=True):
-            if text and role is not None:  # two columns of one role (a label split over two) are joined
-                joint = VALUE_COLUMNS_JOINT if role == "value" else " "
-                by_role[role] = f"{by_role[role]}{joint}{text}" if by_role[role] else text
-        draft = _Draft(raw, by_role)
+        unnamed: list[str] = []
+        for col, (role, text) in enumerate(zip(shape.roles, map(clean_cell, cells), strict=True), start=1):
+            if not text:
+                continue
+            if role is None:  # a column the header does not name: kept in the note, never a value
+                unnamed.append(f"column {col}: '{text}'")
+                role, text = "note", f"[{text}]"
+            joint = VALUE_COLUMNS_JOINT if role == "value" else " "  # a label split over two columns is one
+            by_role[role] = f"{by_role[role]}{joint}{text}" if by_role[role] else text
+        draft = _Draft(raw, by_role, [f"unnamed {u}, kept in the note" for u in unnamed])
         if not any(by_role.values()):
             continue  # an empty row carries nothing
         prev = drafts[-1] if drafts else None

@@ -354,6 +354,16 @@ def _facts(
         unsettled = _unsettled(r, v)
         if unsettled is not None:
             findings.append(unsettled)
+        unnamed = [x for x in r.repairs if x.startswith("unnamed column")]
+        if unnamed:
+            findings.append(
+                Finding(
+                    rule="unnamed_column",
+                    severity="info",
+                    row_no=r.row_no,
+                    message=f"'{r.label}': " + "; ".join(unnamed) + " (no header names that column)",
+                )
+            )
         facts.append(
             {
                 "report_id": report["report_id"],

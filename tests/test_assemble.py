@@ -143,21 +143,50 @@ def test_column_numbering_rows_are_structure(seed_rows):
     assert rows[0].label == "Số văn bản được ban hành"
 
 
-def test_two_value_columns_are_never_run_together(tmp_path, ctx):
-    """'Kết quả quý' 5 and 'Kết quả lũy kế' 120 joined by a space would read as 5 120."""
+def ingest_table(tmp_path, ctx, *lines: str):
+    """A one-table text report of these tab-separated lines (header first)."""
     from pipeline.run_file import ingest_file
 
-    text = "\n".join(
-        [
-            "BÁO CÁO CCHC QUÝ I NĂM 2024 CỦA SỞ NỘI VỤ",
-            "",
-            "STT\tChỉ tiêu thống kê\tĐơn vị tính\tKết quả quý\tKết quả lũy kế\tGhi chú",
-            "1\tSố nhiệm vụ đề ra trong kế hoạch\tNhiệm vụ\t5\t120\t",
-            "2\tSố văn bản chỉ đạo CCHC đã ban hành\tVăn bản\t3\t\t",
-        ]
-    )
+    text = "\n".join(["BÁO CÁO CCHC QUÝ I NĂM 2024 CỦA SỞ NỘI VỤ", "", *lines])
     (tmp_path / "r.txt").write_text(text, encoding="utf-8")
-    got = ingest_file(tmp_path / "r.txt", tmp_path, ctx)
+    return ingest_file(tmp_path / "r.txt", tmp_path, ctx)
+
+
+def test_two_value_columns_are_never_run_together(tmp_path, ctx):
+    """'Kết quả quý' 5 and 'Kết quả lũy kế' 120 joined by a space would read as 5 120."""
+    got = ingest_table(
+        tmp_path,
+        ctx,
+        "STT\tChỉ tiêu thống kê\tĐơn vị tính\tKết quả quý\tKết quả lũy kế\tGhi chú",
+        "1\tSố nhiệm vụ đề ra trong kế hoạch\tNhiệm vụ\t5\t120\t",
+        "2\tSố văn bản chỉ đạo CCHC đã ban hành\tVăn bản\t3\t\t",
+    )
     assert [(f["value_raw"], f["value_num"]) for f in got.facts] == [("5 | 120", None), ("3", 3.0)]
     (finding,) = [f for f in got.findings if f["rule"] == "value_columns"]
     assert finding["row_no"] == 1 and finding["severity"] == "warning" and "5 | 120" in finding["message"]
+
+
+def test_cells_outside_the_header_columns_are_kept_not_read(tmp_path, ctx):
+    """A row with a cell beyond the columns the header names: the cell is kept in the note
+    (in brackets) with an unnamed_column finding, and never taken as the value."""
+    got = ingest_table(
+        tmp_path,
+        ctx,
+        "STT\tChỉ tiêu thống kê\tĐơn vị tính\tSố liệu",
+        "1\tSố nhiệm vụ đề ra trong kế hoạch\tNhiệm vụ\t12\t500",
+        "2\tSố văn bản chỉ đạo CCHC đã ban hành\tVăn bản\t3",
+    )
+    assert [(f["value_raw"], f["value_num"], f["note_raw"]) for f in got.facts] == [
+        ("12", 12.0, "[500]"),
+        ("3", 3.0, None),
+    ]
+    (finding,) = [f for f in got.findings if f["rule"] == "unnamed_column"]
+    assert finding["row_no"] == 1 and "column 5: '500'" in finding["message"]
+
+
+def test_surplus_cells_keep_numbers_apart_and_units_with_their_number():
+    from extractors.base import RawRow
+    from pipeline.assemble import _align
+
+    assert _align(RawRow(("1", "Số người", "Người", "12", "500")), 4)[-1] == "12 | 500"
+    assert _align(RawRow(("1", "Tỷ lệ", "%", "33,33", "%")), 4)[-1] == "33,33 %"
