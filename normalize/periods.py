@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from normalize.text import strip_diacritics
 
@@ -24,6 +25,7 @@ class Period:
     text: str  # what was read, for the finding that says where the period came from
 
 
+@lru_cache(maxsize=16384)  # title lines repeat in every report of a form
 def fold(text: str) -> str:
     return re.sub(r"\s+", " ", strip_diacritics(text).lower())
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from normalize.text import strip_diacritics
 from schema.load import Agency, AgencyNames
 
 
+@lru_cache(maxsize=16384)  # title lines and the form's own phrases repeat in every report
 def agency_key(text: str) -> str:
     """Accents, case and punctuation dropped: "Sở LĐ-TB&XH" -> "so ld tb xh"."""
     return " ".join(re.findall(r"[0-9a-z]+", strip_diacritics(text).lower()))

@@ -185,8 +185,7 @@ def test_cells_outside_the_header_columns_are_kept_not_read(tmp_path, ctx):
 
 
 def test_surplus_cells_keep_numbers_apart_and_units_with_their_number():
-    from extractors.base import RawRow
     from pipeline.assemble import _align
 
-    assert _align(RawRow(("1", "Số người", "Người", "12", "500")), 4)[-1] == "12 | 500"
-    assert _align(RawRow(("1", "Tỷ lệ", "%", "33,33", "%")), 4)[-1] == "33,33 %"
+    assert _align(("1", "Số người", "Người", "12", "500"), 4)[-1] == "12 | 500"
+    assert _align(("1", "Tỷ lệ", "%", "33,33", "%"), 4)[-1] == "33,33 %"
