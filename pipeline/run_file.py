@@ -11,7 +11,7 @@ import hashlib
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from itertools import chain, pairwise
+from itertools import pairwise
 from pathlib import Path
 
 import pyarrow as pa
@@ -67,12 +67,27 @@ class Context:
     relations: Relations
     scores: ScoreConfig
     _required: dict = field(default_factory=dict, compare=False, repr=False)  # (form, year) -> indicators
+    _typing: dict = field(default_factory=dict, compare=False, repr=False)  # indicator id -> its typing
 
     def required(self, template: str, year: int | None) -> tuple[Indicator, ...]:
         """The indicators a report of this form and year must fill, worked out once a run."""
         if (template, year) not in self._required:
             self._required[template, year] = required_indicators(self.matcher.indicators_by_id, template, year)
         return self._required[template, year]
+
+    def typing(self, indicator_id: str | None) -> tuple[str | None, str | None, CodeTable | None]:
+        """(value type, unit, code table) that a row's indicator imposes on its value; a
+        group's rows carry no value type. Worked out once a run, not once a row."""
+        got = self._typing.get(indicator_id)
+        if got is None:
+            ind = self.matcher.indicator(indicator_id) if indicator_id else None
+            if ind is None:
+                got = (None, None, None)
+            else:
+                codes = CodeTable(tuple(ind.codes.items())) if ind.codes else None
+                got = (ind.type if ind.type != "group" else None, ind.unit, codes)
+            self._typing[indicator_id] = got
+        return got
 
     @classmethod
     def load(cls, overrides: Path | None = None) -> Context:
@@ -201,8 +216,9 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
     report.update(n_tables=len(doc.tables), encoding=doc.encoding)
     if not doc.tables:
         raise ExtractionError(_no_table(doc, ctx.layout))
-    cells = chain.from_iterable(r.cells for t in doc.tables for r in t.rows[:200])
-    sample = " ".join(chain((b.text for b in doc.blocks[:200]), cells))
+    sample = " ".join(
+        [*(b.text for b in doc.blocks[:200]), *(" ".join(r.cells) for t in doc.tables for r in t.rows[:200])]
+    )
     legacy = legacy_font_encoding(sample)
     if legacy:
         font = {"TCVN3": "TCVN3 (.VnTime)", "VNI": "VNI (VNI-Times)"}[legacy]
@@ -250,7 +266,7 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
         template=report["template"],
         year=report["year"],
         narrative=text,
-        unit_expect=lambda unit: ctx.units.expect_of(ctx.units.canonical(unit)),
+        unit_expect=lambda unit: ctx.units.resolve(unit)[1],
         required=ctx.required(report["template"], report["year"]) if report["template"] else None,
     )
     findings += validate(data, ctx.rules)
@@ -345,16 +361,14 @@ def _facts(
 ) -> list[dict]:
     facts = []
     styles = {t: table_style([r for r in rows if r.table_no == t]) for t in {r.table_no for r in rows}}
+    report_id, source_file = report["report_id"], report["source_file"]
     for r, m in zip(rows, matches, strict=True):
-        ind = ctx.matcher.indicator(m.indicator_id) if m.indicator_id else None
-        value_type = ind.type if ind and ind.type not in {"group"} else None
-        codes = CodeTable(tuple(ind.codes.items())) if ind and ind.codes else None
-        typed = type_row(r, ctx.units, styles[r.table_no], value_type, ind.unit if ind else None, codes)
-        v = typed.value
-        unsettled = _unsettled(r, v)
-        if unsettled is not None:
-            findings.append(unsettled)
-        unnamed = [x for x in r.repairs if x.startswith("unnamed column")]
+        value_type, unit, codes = ctx.typing(m.indicator_id)
+        typed = type_row(r, ctx.units, styles[r.table_no], value_type, unit, codes)
+        kind, num, den, text, unit, rule, note_num, note_den = typed.columns
+        if typed.value.ambiguous or (r.value and VALUE_COLUMNS_JOINT in r.value):
+            findings.append(_unsettled(r, typed.value))
+        unnamed = [x for x in r.repairs if x.startswith("unnamed column")] if r.repairs else None
         if unnamed:
             findings.append(
                 Finding(
@@ -366,8 +380,8 @@ def _facts(
             )
         facts.append(
             {
-                "report_id": report["report_id"],
-                "source_file": report["source_file"],
+                "report_id": report_id,
+                "source_file": source_file,
                 "row_no": r.row_no,
                 "page": r.page,
                 "section": r.section,
@@ -380,35 +394,34 @@ def _facts(
                 "indicator_id": m.indicator_id,
                 "match_score": m.score,
                 "match_method": m.method,
-                "value_kind": v.kind.value,
-                "value_num": v.num,
-                "value_den": v.den,
-                "value_text": v.text,
-                "unit": typed.unit,
+                "value_kind": kind,
+                "value_num": num,
+                "value_den": den,
+                "value_text": text,
+                "unit": unit,
                 "table_no": r.table_no,
                 "line_no": r.line_no,
                 "level": r.level,
                 "parent_row_no": r.parent_row_no,
-                "value_rule": v.rule,
-                "note_num": typed.note_fraction[0] if typed.note_fraction else None,
-                "note_den": typed.note_fraction[1] if typed.note_fraction else None,
-                "repairs": "; ".join(r.repairs) or None,
+                "value_rule": rule,
+                "note_num": note_num,
+                "note_den": note_den,
+                "repairs": "; ".join(r.repairs) if r.repairs else None,
             }
         )
     return facts
 
 
-def _unsettled(r: TableRow, v: Value) -> Finding | None:
-    """Why a value the row prints is left empty, when the row itself cannot settle it."""
+def _unsettled(r: TableRow, v: Value) -> Finding:
+    """Why a value the row prints is left empty, when the row itself cannot settle it
+    (two value columns, or a number two readings fit)."""
     if r.value and VALUE_COLUMNS_JOINT in r.value:
         rule = "value_columns"
         message = f"'{r.label}' has values in several value columns ({r.value}): which one is meant is not settled"
-    elif v.ambiguous:
+    else:  # v.ambiguous
         rule = "ambiguous_number"
         message = f"'{r.value}' can be read as {' or '.join(f'{c:g}' for c in v.candidates)}; nothing in the row"
         message += " or its column settles it"
-    else:
-        return None
     return Finding(rule=rule, severity="warning", row_no=r.row_no, message=f"{message}, so the value is left empty")
 
 

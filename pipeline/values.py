@@ -7,7 +7,7 @@ what settles "1.197" (people: 1197) against "1.225" (a score: 1.225).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from normalize.numbers import (
@@ -31,6 +31,14 @@ class TypedValue:
     expect: Expect
     codes: CodeTable | None
     note_fraction: tuple[float, float] | None
+    # facts.parquet's value_kind, value_num, value_den, value_text, unit, value_rule,
+    # note_num, note_den: worked out once a distinct row (the result is cached), not once a row
+    columns: tuple = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        v, fraction = self.value, self.note_fraction
+        columns = (v.kind.value, v.num, v.den, v.text, self.unit, v.rule, *(fraction or (None, None)))
+        object.__setattr__(self, "columns", columns)
 
 
 def table_style(rows: list[TableRow]) -> Style:
@@ -46,8 +54,7 @@ def type_row(
     indicator_unit: str | None = None,
     indicator_codes: CodeTable | None = None,
 ) -> TypedValue:
-    unit_id = units.canonical(row.unit)
-    unit_kind = units.expect_of(unit_id)
+    unit_id, unit_kind = units.resolve(row.unit)
     return _typed(
         row.unit, row.value, row.note, unit_id, unit_kind, style, indicator_type, indicator_unit, indicator_codes
     )

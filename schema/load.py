@@ -106,6 +106,7 @@ class Units(BaseModel):
 
     def model_post_init(self, _context: object) -> None:
         self._by_key = {loose_key(a): uid for uid, u in self.units.items() for a in [uid, *u.aliases]}
+        self._resolved: dict[str | None, tuple[str | None, str | None]] = {}
 
     def canonical(self, unit_raw: str | None) -> str | None:
         """'Cơ quan, đơn vị' -> 'co_quan_don_vi'; None when the spelling is not known."""
@@ -115,6 +116,15 @@ class Units(BaseModel):
 
     def expect_of(self, unit_id: str | None) -> str | None:
         return self.units[unit_id].expect if unit_id in self.units else None
+
+    def resolve(self, unit_raw: str | None) -> tuple[str | None, str | None]:
+        """(canonical id, expected value kind) of a printed unit; a handful of spellings
+        make every report, so each is looked up once a run (every row asks twice)."""
+        got = self._resolved.get(unit_raw)
+        if got is None:
+            unit_id = self.canonical(unit_raw)
+            got = self._resolved[unit_raw] = (unit_id, self.expect_of(unit_id))
+        return got
 
 
 @cache
