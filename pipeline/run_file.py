@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
 
@@ -27,7 +27,6 @@ from pipeline.scores import classify, count_header_rows, header_paths, read_scor
 from pipeline.validate import ReportData, apply_severities, required_indicators, validate
 from pipeline.validate_scores import validate_scores
 from pipeline.values import table_style, type_row
-from pipeline.write import FACTS, SCORES, TABLES, to_table
 from schema.load import (
     Indicator,
     Indicators,
@@ -115,25 +114,13 @@ class Context:
 @dataclass
 class FileResult:
     report: dict
-    # rows as dicts; as Arrow tables once `packed` for the trip to the parent process
+    # rows as dicts; as Arrow tables once packed by a worker for the trip to the parent
     facts: list[dict] | pa.Table = field(default_factory=list)
     findings: list[dict] = field(default_factory=list)
     cells: list[dict] | pa.Table = field(default_factory=list)  # tables.parquet rows
     scores: list[dict] | pa.Table = field(default_factory=list)  # scores.parquet rows
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for the benchmark
     seconds: float = 0.0
-
-    def packed(self) -> FileResult:
-        """The bulky rows as Arrow tables. A worker sends this: a table pickles as a copy
-        of its column buffers, where a list of dicts is an object per value to pickle and
-        unpickle, and the parent process, which writes every file's rows, was the
-        bottleneck of a batch. Findings stay dicts: the parent reads them."""
-        return replace(
-            self,
-            facts=to_table(self.facts, FACTS) if self.facts else [],
-            cells=to_table(self.cells, TABLES) if self.cells else [],
-            scores=to_table(self.scores, SCORES) if self.scores else [],
-        )
 
 
 def rel(path: Path, root: Path) -> str:

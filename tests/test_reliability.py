@@ -158,18 +158,58 @@ def test_a_file_that_reads_for_too_long_is_stopped(tmp_path):
     assert reports["good.txt"]["status"] == "ok" and reports["good.txt"]["n_rows"] == 185
 
 
+def test_a_slow_file_in_a_chunk_costs_only_itself(tmp_path):
+    """Files travel to a worker in chunks; when a chunk outlives the limit, its files are
+    read again one by one, so that only the slow one fails."""
+    names = [f"r{i:02}.txt" for i in range(12)]
+    for name in names:
+        (tmp_path / name).write_text(TABLE, encoding="utf-8")
+    (tmp_path / "r05-slow.pdf").write_bytes(slow_pdf(20000))
+    started = time.monotonic()
+    settings = PoolSettings(workers=1, timeout=1.0, chunk_files=16, chunk_bytes=10**9)  # chunks of 3 files
+    summary = run_batch(tmp_path, tmp_path / "out", settings=settings)
+    assert time.monotonic() - started < 15
+    reports = {r["source_file"]: r for r in summary.reports}
+    assert reports["r05-slow.pdf"]["error"].startswith("timed out after 1 s")
+    assert all(reports[n]["status"] == "ok" and reports[n]["n_rows"] == 185 for n in names)
+
+
+def test_a_crash_in_a_chunk_costs_only_its_file_and_progress_counts_each_file_once(tmp_path, monkeypatch):
+    import pipeline.workers
+
+    def ingest_file(path, root, ctx):
+        if path.name == "r05.txt":
+            os._exit(1)  # as a crash in C code, or the kernel's out-of-memory killer, ends a worker
+        return original(path, root, ctx)
+
+    original = pipeline.workers.ingest_file
+    monkeypatch.setattr(pipeline.workers, "ingest_file", ingest_file)  # the forked workers inherit it
+    names = [f"r{i:02}.txt" for i in range(12)]
+    for name in names:
+        (tmp_path / name).write_text(TABLE, encoding="utf-8")
+    started: list[str] = []
+    settings = PoolSettings(workers=1, timeout=60, chunk_files=16, chunk_bytes=10**9)
+    summary = run_batch(tmp_path, tmp_path / "out", on_file=started.append, settings=settings)
+    reports = {r["source_file"]: r for r in summary.reports}
+    assert reports["r05.txt"]["error"] == "the reader crashed on this file"
+    assert all(reports[n]["n_rows"] == 185 for n in names if n != "r05.txt")
+    assert started == names
+
+
 def test_rows_arrow_cannot_take_cost_one_file(tmp_path, monkeypatch):
-    """A worker turns its rows into Arrow before sending them: a value Arrow refuses fails
-    that file with the internal-error message, and the batch, its worker included, goes on."""
-    from pipeline.run_file import FileResult
+    """A worker turns its rows into Arrow before sending them, a chunk of files at a time: a
+    value Arrow refuses fails that file with the internal-error message, and the batch, its
+    worker and the other files of its chunk included, goes on."""
+    import pipeline.workers
 
-    def packed(self):
-        if self.report["source_file"] == "bad.txt":
-            self.facts[0]["value_num"] = "not a number"
-        return original(self)
+    def ingest_file(path, root, ctx):
+        result = original(path, root, ctx)
+        if path.name == "bad.txt":
+            result.facts[0]["value_num"] = "not a number"
+        return result
 
-    original = FileResult.packed
-    monkeypatch.setattr(FileResult, "packed", packed)  # the forked workers inherit it
+    original = pipeline.workers.ingest_file
+    monkeypatch.setattr(pipeline.workers, "ingest_file", ingest_file)  # the forked workers inherit it
     for name in ("bad.txt", "good.txt", "more.txt"):
         (tmp_path / name).write_text(TABLE, encoding="utf-8")
     summary = run_batch(tmp_path, tmp_path / "out", settings=PoolSettings(workers=1, timeout=60))
