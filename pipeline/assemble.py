@@ -199,12 +199,16 @@ def assemble_table(
     drafts: list[_Draft] = []
     after_break = False  # a page break, or a header repeated by one, came since the last row
     header_words = {k for row in shape.header_keys for k in row if k}
+    # The first filled cell of a header row, repeated or not, is a header word; of a column
+    # numbering row, "1" or "a". Most rows are ruled out by that one cell.
+    furniture_starts = header_words | {"1", "a"}
     for raw in table.rows[shape.header_rows :]:
         after_break = after_break or raw.break_before
-        keys = tuple(map(loose_key, raw.cells))
-        if _is_header_repeat(keys, header_words) or keys in shape.header_keys or _is_column_numbering(keys):
-            after_break = True  # the column header (or its numbering row) repeated at a page break
-            continue
+        if _first_key(raw.cells) in furniture_starts:
+            keys = tuple(map(loose_key, raw.cells))
+            if _is_header_repeat(keys, header_words) or keys in shape.header_keys or _is_column_numbering(keys):
+                after_break = True  # the column header (or its numbering row) repeated at a page break
+                continue
         cells = _align(raw.cells, n)
         if missing is None:
             by_role, repairs = _by_role(cells, roles)
@@ -252,6 +256,14 @@ def _by_role(cells: tuple[str, ...] | list[str], roles: tuple[str | None, ...]) 
     return by_role, [f"unnamed {u}, kept in the note" for u in unnamed]
 
 
+def _first_key(cells: tuple[str, ...]) -> str:
+    for cell in cells:
+        key = loose_key(cell)
+        if key:
+            return key
+    return ""
+
+
 def _is_header_repeat(keys: tuple[str, ...], header_words: set[str]) -> bool:
     """A row whose every filled cell is a header cell (the header repeated at a page
     break, or only some of its rows)."""
@@ -270,8 +282,6 @@ _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 def _is_column_numbering(keys: tuple[str, ...]) -> bool:
     """The row many forms print under the header to number its columns: "(1) (2) (3) (4)
     (5)", "1 2 3 4 5" or "A B C D E". Structure, not a row of the report."""
-    if "1" not in keys and "a" not in keys:
-        return False  # most rows, at C speed
     filled = [k for k in keys if k]
     if len(filled) < 3:
         return False
