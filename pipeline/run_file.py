@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from extractors import ExtractionError, detect_format, extract
 from extractors.base import Document, RawTable
-from normalize.numbers import CodeTable, Value
+from normalize.numbers import CodeTable, Style, Value
 from normalize.text import clean_cell, legacy_font_encoding
 from pipeline.assemble import VALUE_COLUMNS_JOINT, StatsTable, assemble_table, statistics_tables
 from pipeline.metadata import read_metadata
@@ -26,7 +26,7 @@ from pipeline.models import Finding, TableRow
 from pipeline.scores import classify, count_header_rows, header_paths, read_scores
 from pipeline.validate import ReportData, apply_severities, required_indicators, validate
 from pipeline.validate_scores import validate_scores
-from pipeline.values import table_style, type_row
+from pipeline.values import TypedValue, table_style, type_row
 from schema.load import (
     Indicator,
     Indicators,
@@ -51,6 +51,8 @@ from schema.load import (
 from schema.match import Match, Matcher, Query
 from schema.registry import AgencyRegistry
 
+TYPED_ROWS_KEPT = 65_536  # ~23 MB of typed rows a process (~350 bytes each, measured)
+
 
 @dataclass(frozen=True)
 class Context:
@@ -67,6 +69,7 @@ class Context:
     scores: ScoreConfig
     _required: dict = field(default_factory=dict, compare=False, repr=False)  # (form, year) -> indicators
     _typing: dict = field(default_factory=dict, compare=False, repr=False)  # indicator id -> its typing
+    _typed: dict = field(default_factory=dict, compare=False, repr=False)  # see `typed`
 
     def required(self, template: str, year: int | None) -> tuple[Indicator, ...]:
         """The indicators a report of this form and year must fill, worked out once a run."""
@@ -86,6 +89,19 @@ class Context:
                 codes = CodeTable(tuple(ind.codes.items())) if ind.codes else None
                 got = (ind.type if ind.type != "group" else None, ind.unit, codes)
             self._typing[indicator_id] = got
+        return got
+
+    def typed(self, row: TableRow, style: Style, indicator_id: str | None) -> TypedValue:
+        """The row's typed value. Most rows repeat one of another report ("0", "Có", "100"
+        under the same unit and indicator): each distinct row is typed once, the cache
+        emptied when it holds TYPED_ROWS_KEPT rows so that a backfill's memory stays flat."""
+        key = (row.unit, row.value, row.note, style, indicator_id)
+        got = self._typed.get(key)
+        if got is None:
+            if len(self._typed) >= TYPED_ROWS_KEPT:
+                self._typed.clear()
+            value_type, unit, codes = self.typing(indicator_id)
+            got = self._typed[key] = type_row(row, self.units, style, value_type, unit, codes)
         return got
 
     @classmethod
@@ -350,8 +366,7 @@ def _facts(
     styles = {t: table_style([r for r in rows if r.table_no == t]) for t in {r.table_no for r in rows}}
     report_id, source_file = report["report_id"], report["source_file"]
     for r, m in zip(rows, matches, strict=True):
-        value_type, unit, codes = ctx.typing(m.indicator_id)
-        typed = type_row(r, ctx.units, styles[r.table_no], value_type, unit, codes)
+        typed = ctx.typed(r, styles[r.table_no], m.indicator_id)
         kind, num, den, text, unit, rule, note_num, note_den = typed.columns
         if typed.value.ambiguous or (r.value and VALUE_COLUMNS_JOINT in r.value):
             findings.append(_unsettled(r, typed.value))

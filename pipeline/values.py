@@ -8,7 +8,6 @@ what settles "1.197" (people: 1197) against "1.225" (a score: 1.225).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from normalize.numbers import (
     CodeTable,
@@ -60,9 +59,6 @@ def type_row(
     )
 
 
-# Pure in its arguments, and most rows repeat another report's (same unit, same value:
-# "0", "1", "Không", "100"): each distinct row is typed once a run.
-@lru_cache(maxsize=262_144)
 def _typed(
     unit: str | None,
     raw: str | None,
