@@ -17,6 +17,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -54,9 +55,9 @@ class MatchSettings:
     depth: int = 8
 
 
-@dataclass(frozen=True)
-class Query:
-    """What the matcher needs of a table row."""
+class Query(NamedTuple):
+    """What the matcher needs of a table row. A tuple: a report's queries are the key of
+    the match memo, hashed and compared on every report (a dataclass did that in Python)."""
 
     label: str
     section: str | None
