@@ -39,6 +39,7 @@ def clean_cell(text: str | None) -> str:
     return _WS.sub(" ", text).strip()
 
 
+@lru_cache(maxsize=16384)  # title and header lines repeat in every report of a form
 def clean_line(text: str) -> str:
     """A line of running text (title block, narrative): cells' cleaning plus markdown marks."""
     return clean_cell(_MARKDOWN_EMPHASIS.sub("", text))
