@@ -68,7 +68,7 @@ class Context:
     relations: Relations
     scores: ScoreConfig
     _required: dict = field(default_factory=dict, compare=False, repr=False)  # (form, year) -> indicators
-    _typing: dict = field(default_factory=dict, compare=False, repr=False)  # indicator id -> its typing
+    _typing: dict = field(default_factory=dict, compare=False, repr=False)  # indicator id (and typing) -> typing
     _typed: dict = field(default_factory=dict, compare=False, repr=False)  # see `typed`
 
     def required(self, template: str, year: int | None) -> tuple[Indicator, ...]:
@@ -88,20 +88,21 @@ class Context:
             else:
                 codes = CodeTable(tuple(ind.codes.items())) if ind.codes else None
                 got = (ind.type if ind.type != "group" else None, ind.unit, codes)
-            self._typing[indicator_id] = got
+            # one object for every indicator typed alike: `typed` keys rows by it
+            self._typing[indicator_id] = got = self._typing.setdefault(got, got)
         return got
 
     def typed(self, row: TableRow, style: Style, indicator_id: str | None) -> TypedValue:
         """The row's typed value. Most rows repeat one of another report ("0", "Có", "100"
-        under the same unit and indicator): each distinct row is typed once, the cache
+        under the same unit and typing): each distinct row is typed once, the cache
         emptied when it holds TYPED_ROWS_KEPT rows so that a backfill's memory stays flat."""
-        key = (row.unit, row.value, row.note, style, indicator_id)
+        typing = self.typing(indicator_id)  # not the id: most indicators are typed alike
+        key = (row.unit, row.value, row.note, style, typing)
         got = self._typed.get(key)
         if got is None:
             if len(self._typed) >= TYPED_ROWS_KEPT:
                 self._typed.clear()
-            value_type, unit, codes = self.typing(indicator_id)
-            got = self._typed[key] = type_row(row, self.units, style, value_type, unit, codes)
+            got = self._typed[key] = type_row(row, self.units, style, *typing)
         return got
 
     @classmethod
