@@ -121,6 +121,7 @@ def _continues(table: RawTable, last: StatsTable, between: list[str], layout: La
 
 
 _ROMAN = re.compile(r"^(?=[IVXL])(XL|L?X{0,3})(IX|IV|V?I{0,3})\.?$")
+_ROMAN_FIRST = "IVXL"
 _DOTTED = re.compile(r"^\d+(\.\d+)*\.?$")
 _SUBITEM_STT = {"trongdo", "trongdocó", "gom"}
 
@@ -221,7 +222,8 @@ def assemble_table(
         if not any(by_role.values()):
             continue  # an empty row carries nothing
         prev = drafts[-1] if drafts else None
-        repair = _continuation(draft, prev, after_break, judge)
+        # a row with an STT or a value is a row of its own (most rows: no call)
+        repair = None if by_role["stt"] or by_role["value"] else _continuation(draft, prev, after_break, judge)
         after_break = False
         if repair is not None and prev is not None:
             for role in ("label", "unit", "note"):
@@ -307,7 +309,7 @@ def _stt_level(stt: str, roman_scheme: bool) -> int | None:
 
 
 def _structure(drafts: list[_Draft], table_no: int, first_row_no: int) -> list[TableRow]:
-    roman_scheme = any(_ROMAN.match(d.cells["stt"]) for d in drafts)
+    roman_scheme = any(_ROMAN.match(s) for d in drafts if (s := d.cells["stt"])[:1] in _ROMAN_FIRST and s)
     levels: list[int] = []
     for d in drafts:
         stt, label = d.cells["stt"], d.cells["label"]
