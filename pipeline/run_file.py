@@ -56,7 +56,8 @@ TYPED_ROWS_KEPT = 65_536  # ~23 MB of typed rows a process (~350 bytes each, mea
 
 @dataclass(frozen=True)
 class Context:
-    """The schema data one run uses, loaded once."""
+    """The schema data one run uses, loaded once. The underscored fields cache what is
+    derived from it; not init fields, so `dataclasses.replace` starts them empty."""
 
     layout: Layout
     units: Units
@@ -67,9 +68,9 @@ class Context:
     rules: Rules
     relations: Relations
     scores: ScoreConfig
-    _required: dict = field(default_factory=dict, compare=False, repr=False)  # (form, year) -> indicators
-    _typing: dict = field(default_factory=dict, compare=False, repr=False)  # indicator id (and typing) -> typing
-    _typed: dict = field(default_factory=dict, compare=False, repr=False)  # see `typed`
+    _required: dict = field(default_factory=dict, init=False, compare=False, repr=False)  # (form, year) -> indicators
+    _typing: dict = field(default_factory=dict, init=False, compare=False, repr=False)  # indicator id -> typing
+    _typed: dict = field(default_factory=dict, init=False, compare=False, repr=False)  # see `typed`
 
     def required(self, template: str, year: int | None) -> tuple[Indicator, ...]:
         """The indicators a report of this form and year must fill, worked out once a run."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,7 @@ def run(ctx: Context, tmp_path: Path, key: str, *edits: tuple[str, str], rules: 
     path = tmp_path / f"{key}.txt"
     path.write_text(text, encoding="utf-8")
     if rules is not None:
-        ctx = Context(**{**ctx.__dict__, "rules": rules})
+        ctx = replace(ctx, rules=rules)  # the caches derived from the schema start empty
     result = ingest_file(path, tmp_path, ctx)
     assert result.report["status"] != "failed", result.report["error"]
     return result.findings
