@@ -309,7 +309,7 @@ def _stt_level(stt: str, roman_scheme: bool) -> int | None:
 
 
 def _structure(drafts: list[_Draft], table_no: int, first_row_no: int) -> list[TableRow]:
-    roman_scheme = any(_ROMAN.match(s) for d in drafts if (s := d.cells["stt"])[:1] in _ROMAN_FIRST and s)
+    roman_scheme = any(_ROMAN.match(s) for d in drafts if (s := d.cells["stt"]) and s[0] in _ROMAN_FIRST)
     levels: list[int] = []
     for d in drafts:
         stt, label = d.cells["stt"], d.cells["label"]
