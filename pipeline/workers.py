@@ -160,7 +160,8 @@ def run_files(
                 on_start(path.relative_to(root).as_posix())
             yield ingest_file(path, root, ctx)
         return
-    # fork shares the loaded schema with the workers; elsewhere each worker loads its own copy.
+    # fork shares the loaded schema with the workers; elsewhere (Windows, macOS) it is
+    # pickled to each of them.
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
     # pyarrow imports pandas (0.6 s) on its first conversion of Python values: done once
     # here, before the fork, rather than once in every worker.

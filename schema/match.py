@@ -55,6 +55,20 @@ class MatchSettings:
     depth: int = 8
 
 
+class _Replacer:
+    """Rewrites every key of `table` that `pattern` finds to its value. A class, not a
+    closure: the matcher travels to spawned worker processes (Windows, macOS) by pickle."""
+
+    def __init__(self, pattern: re.Pattern[str], table: dict[str, str]) -> None:
+        self.pattern, self.table = pattern, table
+
+    def __call__(self, text: str) -> str:
+        return self.pattern.sub(self._substitute, text)
+
+    def _substitute(self, m: re.Match[str]) -> str:
+        return self.table[m.group(0)]
+
+
 class Query(NamedTuple):
     """What the matcher needs of a table row. A tuple: a report's queries are the key of
     the match memo, hashed and compared on every report (a dataclass did that in Python)."""
@@ -175,9 +189,8 @@ class Matcher:
             out.setdefault(self.ascii(match_key(a)), self.ascii(match_key(b)))
         return out
 
-    def _replacer(self, table: dict[str, str]):
-        pattern = self._alternation(table)
-        return lambda text: pattern.sub(lambda m: table[m.group(0)], text)
+    def _replacer(self, table: dict[str, str]) -> _Replacer:
+        return _Replacer(self._alternation(table), table)
 
     def key(self, label: str) -> str:
         """Comparison key: case, punctuation, tone placement, abbreviations, wordings folded."""

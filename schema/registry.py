@@ -16,6 +16,9 @@ def agency_key(text: str) -> str:
     return " ".join(re.findall(r"[0-9a-z]+", strip_diacritics(text).lower()))
 
 
+MENTIONS_KEPT = 16_384
+
+
 @dataclass(frozen=True)
 class Mention:
     agency: Agency
@@ -41,17 +44,23 @@ class AgencyRegistry:
         alts = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True) if f)
         self._pattern = re.compile(rf"(?<![0-9a-z])(?:{alts})(?![0-9a-z])")
         self._codes = {agency_key(c).replace(" ", ""): a for a in agencies for c in a.codes}
-        # one alternation of every alias, tried at each position of the text: ~10 µs a line,
-        # and title lines repeat in every report of an agency
-        self.mentions_folded = lru_cache(maxsize=16384)(self._mentions_folded)
+        self._mentions: dict[str, tuple[Mention, ...]] = {}  # see mentions_folded
 
     def mentions(self, text: str) -> tuple[Mention, ...]:
         """Agencies named in the text, in order, the longest name at each place."""
         return self.mentions_folded(agency_key(text))
 
-    def _mentions_folded(self, folded: str) -> tuple[Mention, ...]:
-        """`mentions` of a text already folded by agency_key (positions are in it)."""
-        return tuple(Mention(self._forms[m.group(0)], m.group(0), m.start()) for m in self._pattern.finditer(folded))
+    def mentions_folded(self, folded: str) -> tuple[Mention, ...]:
+        """`mentions` of a text already folded by agency_key (positions are in it). The
+        alternation of every alias is tried at each position (~10 µs a line) and title
+        lines repeat in every report of an agency: kept, up to MENTIONS_KEPT texts."""
+        got = self._mentions.get(folded)
+        if got is None:
+            if len(self._mentions) >= MENTIONS_KEPT:
+                self._mentions.clear()
+            found = self._pattern.finditer(folded)
+            got = self._mentions[folded] = tuple(Mention(self._forms[m.group(0)], m.group(0), m.start()) for m in found)
+        return got
 
     def named_unlisted(self, text: str) -> tuple[str, str] | None:
         """(name as printed, level) of an agency the text names after a cue ("của UBND xã

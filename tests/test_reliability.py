@@ -269,6 +269,23 @@ def test_a_killed_run_leaves_every_output_file_whole(tmp_path):
         assert pq.read_table(out / n).equals(after[n])
 
 
+def test_spawned_workers_give_the_same_output(tmp_path, monkeypatch):
+    """Where processes cannot fork (Windows, macOS), the schema context is pickled to
+    each worker: it must pickle, and the output must not change."""
+    import pipeline.workers
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("2023-Q1_So-LDTBXH_phu-luc.txt", "2023-6T_So-Ngoai-vu_phu-luc.txt", "2023-Q1_So-LDTBXH_phu-luc.docx"):
+        shutil.copy(RAW / name, src / name)
+    run_batch(src, tmp_path / "forked", settings=PoolSettings(workers=2, timeout=120))
+    monkeypatch.setattr(pipeline.workers.mp, "get_all_start_methods", lambda: ["spawn"])
+    run_batch(src, tmp_path / "spawned", settings=PoolSettings(workers=2, timeout=120))
+    for name in ("facts", "reports", "findings"):
+        forked, spawned = (pq.read_table(tmp_path / d / f"{name}.parquet") for d in ("forked", "spawned"))
+        assert forked.num_rows > 0 and forked.equals(spawned), name
+
+
 def test_same_output_with_one_worker_or_two(tmp_path):
     outs = []
     for workers in (1, 2):
