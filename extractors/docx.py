@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterator
-from dataclasses import replace
 
 from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -217,4 +216,6 @@ class _Reader:
 
     def linked_blocks(self) -> list[TextBlock]:
         n_tables = len(self.tables)
-        return [replace(b, before_table=before if before < n_tables else None) for b, before in self.blocks]
+        for b, before in self.blocks:  # made by this reader: set in place, as extract_text does
+            b.before_table = before if before < n_tables else None
+        return [b for b, _ in self.blocks]

@@ -72,10 +72,8 @@ _PIPE_ROW = re.compile(r"^\s*\|.*\|\s*$")
 _PIPE_RULE = re.compile(r"^[\s|:-]*-{3,}[\s|:-]*$")  # "|---|:---:|" under a Markdown header
 
 
-def _row_cells(line: str) -> tuple[str, ...] | None:
-    """The cells of a table line, or None when the line is text."""
-    if "\t" in line:
-        return tuple(line.split("\t"))
+def _pipe_cells(line: str) -> tuple[str, ...] | None:
+    """The cells of a Markdown table line, or None when the line is text."""
     if _PIPE_ROW.match(line):
         return tuple(cell.strip() for cell in line.strip()[1:-1].split("|"))
     return None
@@ -103,9 +101,12 @@ def extract_text(data: bytes, settings: TextSettings = SETTINGS) -> Document:
             rows = []
 
     for line_no, line in enumerate(lines, start=1):
-        cells = tuple(line.split("\t")) if "\t" in line else _row_cells(line)  # most lines: tab-separated
-        if cells is not None and "\t" not in line and _PIPE_RULE.match(line):
-            continue  # the rule under a Markdown header: not a row, not a break
+        if "\t" in line:
+            cells: tuple[str, ...] | None = tuple(line.split("\t"))
+        else:
+            cells = _pipe_cells(line)
+            if cells is not None and _PIPE_RULE.match(line):
+                continue  # the rule under a Markdown header: not a row, not a break
         if cells is not None:
             if not rows:
                 # A table's pages are known only when it opens the document.
