@@ -26,7 +26,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True)
+# Messages are never folded: a path cut at column 80 cannot be copied back into a command.
+err = Console(stderr=True, soft_wrap=True)
 # Wide when writing to a file or a pipe, where rich would otherwise wrap at 80 columns.
 out = Console(width=None if sys.stdout.isatty() else 160)
 

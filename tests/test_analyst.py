@@ -138,12 +138,14 @@ def test_an_internal_error_is_one_line_and_a_log(tmp_path):
         f"import sys; sys.argv = ['cchc', 'ingest', {str(tmp_path)!r}, '--out', {str(tmp_path / 'o')!r}]\n"
         "cli.main_entry()\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    # The log lands in the temporary folder: point it at tmp_path so test runs leave nothing behind.
+    env = {**os.environ, "TMPDIR": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 2
     assert "internal error (RuntimeError: simulated bug); please report it with" in done.stderr
     assert "Traceback" not in done.stderr + done.stdout
     log = Path(done.stderr.split("please report it with ")[1].strip())
-    assert "simulated bug" in log.read_text(encoding="utf-8")
+    assert log.parent == tmp_path and "simulated bug" in log.read_text(encoding="utf-8")
 
 
 def chromium() -> str | None:
