@@ -17,6 +17,7 @@ recorded as failed ("timed out after N s"), the others are read as usual.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing as mp
 import os
 import time
@@ -110,6 +111,11 @@ def _pack_alone(result: FileResult, root: Path) -> _Packed:
 
 
 def _serve(conn: Connection, root: Path, ctx: Context) -> None:
+    # What the worker inherits (the schema, the modules) lives as long as it does: frozen,
+    # the collector never walks it again. Rows make few reference cycles, so the collector
+    # is asked less often too: together 4 % of a text report's instructions (callgrind).
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
     while True:
         paths = conn.recv()
         if paths is None:
