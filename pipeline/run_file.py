@@ -98,7 +98,8 @@ class Context:
         under the same unit and typing): each distinct row is typed once, the cache
         emptied when it holds TYPED_ROWS_KEPT rows so that a backfill's memory stays flat."""
         typing = self.typing(indicator_id)  # not the id: most indicators are typed alike
-        key = (row.unit, row.value, row.note, style, typing)
+        # id(): typings are interned and kept for the run, and a code table hashes in Python
+        key = (row.unit, row.value, row.note, style, id(typing))
         got = self._typed.get(key)
         if got is None:
             if len(self._typed) >= TYPED_ROWS_KEPT:
@@ -370,7 +371,7 @@ def _facts(
     for r, m in zip(rows, matches, strict=True):
         typed = ctx.typed(r, styles[r.table_no], m.indicator_id)
         kind, num, den, text, unit, rule, note_num, note_den = typed.columns
-        if typed.value.ambiguous or (r.value and VALUE_COLUMNS_JOINT in r.value):
+        if typed.ambiguous or (r.value and VALUE_COLUMNS_JOINT in r.value):
             findings.append(_unsettled(r, typed.value))
         unnamed = [x for x in r.repairs if x.startswith("unnamed column")] if r.repairs else None
         if unnamed:

@@ -183,23 +183,31 @@ def count_not_whole(d: ReportData, f: dict) -> str | None:
     return None
 
 
-@row_rule("unit_type_mismatch")
-def unit_type_mismatch(d: ReportData, f: dict) -> str | None:
-    kind = _type(d, f)
-    if kind not in ("count", "percent"):
-        return None
-    printed = d.unit_expect(f["unit_raw"])
-    if kind == "count" and printed == "percent":
-        return (
-            f"{_label(f)} counts things but its unit is printed as '{f['unit_raw']}'; "
-            f"the value {f['value_raw']} is read as a count"
-        )
-    if kind == "percent" and printed == "count":
-        return (
-            f"{_label(f)} is a rate but its unit is printed as '{f['unit_raw']}'; "
-            f"the value {f['value_raw']} is read as a percentage"
-        )
-    return None
+@rule("unit_type_mismatch")
+def unit_type_mismatch(d: ReportData) -> Iterator[Hit]:
+    """Every row is looked at, so this is a loop of its own rather than a row rule: a
+    report prints a handful of unit cells, each read once, and most rows stop at the
+    indicator's type."""
+    printed: dict[str | None, str | None] = {}  # unit cell -> the kind it names
+    for f in d.facts:
+        ind = d.indicators.get(f["indicator_id"]) if f["indicator_id"] else None
+        kind = ind.type if ind else None
+        if kind != "count" and kind != "percent":
+            continue
+        unit = f["unit_raw"]
+        if unit not in printed:
+            printed[unit] = d.unit_expect(unit)
+        if kind == "count" and printed[unit] == "percent":
+            message = (
+                f"counts things but its unit is printed as '{unit}'; the value {f['value_raw']} is read as a count"
+            )
+        elif kind == "percent" and printed[unit] == "count":
+            message = (
+                f"is a rate but its unit is printed as '{unit}'; the value {f['value_raw']} is read as a percentage"
+            )
+        else:
+            continue
+        yield Hit(f"{_label(f)} {message}", f["row_no"], f["indicator_id"])
 
 
 @row_rule("note_ratio_mismatch", kinds=("percent",))

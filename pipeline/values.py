@@ -33,11 +33,13 @@ class TypedValue:
     # facts.parquet's value_kind, value_num, value_den, value_text, unit, value_rule,
     # note_num, note_den: worked out once a distinct row (the result is cached), not once a row
     columns: tuple = field(init=False, compare=False)
+    ambiguous: bool = field(init=False, compare=False)  # the value's, read once a row
 
     def __post_init__(self) -> None:
         v, fraction = self.value, self.note_fraction
         columns = (v.kind.value, v.num, v.den, v.text, self.unit, v.rule, *(fraction or (None, None)))
         object.__setattr__(self, "columns", columns)
+        object.__setattr__(self, "ambiguous", v.ambiguous)
 
 
 def table_style(rows: list[TableRow]) -> Style:
