@@ -26,7 +26,7 @@ from pipeline.models import Finding
 from pipeline.read_output import RowsByFile
 from pipeline.run_file import Context, finding_row, indicator_rows, rel
 from pipeline.workers import PoolSettings, run_files
-from pipeline.write import CONTRACT_VERSION, SCHEMAS, OutputWriter, remove_stale_temporaries
+from pipeline.write import CONTRACT_VERSION, SCHEMAS, OutputWriter, arrow_without_pandas, remove_stale_temporaries
 from schema.load import SCHEMA_DIR
 
 # What `cchc ingest` looks at. Legacy .doc/.xls/.rtf are taken so that they are reported
@@ -223,6 +223,7 @@ def run_batch(
     if not os.access(out_dir, os.W_OK):
         raise UsageError(f"output folder is not writable: {out_dir}")
     ctx = Context.load(overrides)
+    arrow_without_pandas()
     settings = settings or PoolSettings()
     started = datetime.now(UTC)
     notes = [f"removed {n}, left by an interrupted run" for n in remove_stale_temporaries(out_dir)]

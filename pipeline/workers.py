@@ -30,7 +30,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipeline.run_file import Context, FileResult, failed_result, ingest_file, internal_error
-from pipeline.write import FACTS, SCORES, TABLES, to_table
+from pipeline.write import FACTS, SCORES, TABLES, arrow_without_pandas, to_table
 
 
 @dataclass(frozen=True)
@@ -169,9 +169,8 @@ def run_files(
     # fork shares the loaded schema with the workers; elsewhere (Windows, macOS) it is
     # pickled to each of them.
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-    # pyarrow imports pandas (0.6 s) on its first conversion of Python values: done once
-    # here, before the fork, rather than once in every worker.
-    pa.array([])
+    # pyarrow's one-off check for pandas, made before the fork rather than in every worker
+    arrow_without_pandas()
     mpctx = mp.get_context(method)
 
     def start() -> _Worker:
