@@ -203,3 +203,25 @@ def test_quality_report_counts_every_finding(ingested, monkeypatch):
             (f["source_file"], f["rule"], f["message"]) for f in first
         ]
     assert any(len(shown) == 3 for shown in listed.values())
+
+
+def test_quality_report_of_a_backfill_lists_every_failed_file_and_the_first_others(tmp_path, monkeypatch):
+    from pipeline import html_report
+    from pipeline.run import run_batch
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for key in ("000", "001", "003"):
+        shutil.copy(SEED[key], src / SEED[key].name)
+    (src / "zz_hong.pdf").write_bytes(b"not a pdf at all")
+    run_batch(src, tmp_path / "out")
+    monkeypatch.setattr(html_report, "MAX_REPORTS", 2)
+    page = html_report.render(tmp_path / "out")
+    reports = page.split("<table id='reports'>")[1].split("</table>")[0]
+    assert reports.count("<tr>") == 1 + 3  # header, the first two, the failed one
+    first, second, third = sorted(SEED[key].name for key in ("000", "001", "003"))  # file order
+    assert first in reports and second in reports and third not in reports
+    assert "zz_hong.pdf" in reports and "failed" in reports
+    assert "the first 2 and every failed one are listed; 1 more in reports.parquet" in page
+    agencies = page.split("aria-label='Matched share per agency'")[1].split("</svg>")[0]
+    assert agencies.count("<rect") == 3  # the chart still counts every agency
