@@ -116,6 +116,7 @@ def _serve(conn: Connection, root: Path, ctx: Context) -> None:
     # is asked less often too: together 4 % of a text report's instructions (callgrind).
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)
+    arrow_without_pandas()  # a spawned worker starts afresh; a forked one has it from the parent
     while True:
         paths = conn.recv()
         if paths is None:
@@ -169,8 +170,6 @@ def run_files(
     # fork shares the loaded schema with the workers; elsewhere (Windows, macOS) it is
     # pickled to each of them.
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
-    # pyarrow's one-off check for pandas, made before the fork rather than in every worker
-    arrow_without_pandas()
     mpctx = mp.get_context(method)
 
     def start() -> _Worker:
