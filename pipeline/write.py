@@ -185,7 +185,14 @@ def to_table(rows: Iterable[dict] | pa.Table, schema: pa.Schema) -> pa.Table:
     if isinstance(rows, pa.Table):
         return rows if rows.schema == schema else rows.select(schema.names).cast(schema)
     rows = list(rows)
-    return pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
+    if not rows:
+        return schema.empty_table()
+    try:  # rows that carry every column (facts, findings, cells do): one lookup a value
+        columns = [[row[name] for row in rows] for name in schema.names]
+    except KeyError:
+        return pa.Table.from_pylist(rows, schema=schema)
+    # (from_pylist asks each row twice: `name in row`, then `row[name]`; 10 % of the conversion)
+    return pa.Table.from_arrays([pa.array(v, f.type) for f, v in zip(schema, columns, strict=True)], schema=schema)
 
 
 def write_manifest(manifest: dict, target: Path) -> None:
