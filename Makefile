@@ -21,7 +21,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(PY) benchmarks/bench_match.py
 	$(PY) benchmarks/bench_formats.py
-	$(PY) benchmarks/run_bench.py --sizes 1000 4000 --mix txt=1
+	$(PY) benchmarks/run_bench.py --sizes 1000 4000 10000 --mix txt=1
 	$(PY) benchmarks/run_bench.py --sizes 500 --mix docx=1
 	$(PY) benchmarks/run_bench.py --sizes 1000 5000 10000
 

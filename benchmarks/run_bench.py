@@ -1,7 +1,7 @@
 """Ingest synthetic corpora and print throughput, memory and where the time goes.
 
     .venv/bin/python benchmarks/run_bench.py --sizes 1000 5000 10000 [--workers 2] [--mix …]
-    .venv/bin/python benchmarks/run_bench.py --sizes 1000 4000 --mix txt=1   # TXT per core
+    .venv/bin/python benchmarks/run_bench.py --sizes 1000 4000 10000 --mix txt=1   # TXT per core
     .venv/bin/python benchmarks/run_bench.py --sizes 500 --mix docx=1        # DOCX per core
 
 Prints per corpus: files/s, files/s per core (files/s over the cores the workers can use:
