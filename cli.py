@@ -28,8 +28,9 @@ app = typer.Typer(
 )
 # Messages are never folded: a path cut at column 80 cannot be copied back into a command.
 err = Console(stderr=True, soft_wrap=True)
-# Wide when writing to a file or a pipe, where rich would otherwise wrap at 80 columns.
-out = Console(width=None if sys.stdout.isatty() else 160)
+# Lines are not folded either (a log keeps one finding a line); `show`'s table takes the
+# width, wide when writing to a file or a pipe, where rich would otherwise use 80 columns.
+out = Console(width=None if sys.stdout.isatty() else 160, soft_wrap=True)
 
 
 @app.callback()

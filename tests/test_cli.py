@@ -116,6 +116,20 @@ def test_duplicate_submission_flags_both_and_keeps_both(tmp_path: Path):
     assert [r["n_rows"] for r in reports] == [185, 185]
 
 
+def test_a_long_finding_is_printed_on_one_line(tmp_path: Path):
+    """A log of the run keeps one finding a line, however long its file names."""
+    src = tmp_path / "in"
+    src.mkdir()
+    seed = RAW / "2023-Q1_So-LDTBXH_phu-luc.txt"
+    long_a, long_b = "a" * 80 + ".txt", "b" * 80 + ".txt"
+    shutil.copy(seed, src / long_a)
+    (src / long_b).write_bytes(b"\xef\xbb\xbf" + seed.read_bytes())
+    result = CliRunner().invoke(app, ["ingest", str(src), "--out", str(tmp_path / "o")])
+    lines = [line for line in result.output.splitlines() if "has another report" in line]
+    assert len(lines) == 2 and all(len(line) > 200 for line in lines)
+    assert all(line.endswith("all are kept, remove the ones that are superseded") for line in lines)
+
+
 def test_duplicate_submission_names_three_others_and_counts_the_rest():
     from pipeline.run import duplicate_submissions
 
