@@ -34,7 +34,7 @@ def clean_cell(text: str | None) -> str:
         return ""
     if text.isascii() and "<" not in text and "&" not in text:
         # most value cells ("1.197", "99,47"): `_clean_debris` changes nothing in them but
-        # the spaces, and split/join collapses the same whitespace as `_WS`, 10× faster
+        # the spaces, and split/join collapses the same whitespace as `_WS` (80 ns, not 1.75 µs)
         return " ".join(text.split())
     return _clean_debris(text)
 
