@@ -224,7 +224,7 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
     if not doc.tables:
         raise ExtractionError(_no_table(doc, ctx.layout))
     # A report typed in a legacy font reads as garbage throughout: its title block and the
-    # first page of each table tell (the first 200 rows and blocks cost 5 % of a report)
+    # first page of each table tell (200 rows and blocks cost ~3 % of a report's instructions)
     sample = " ".join(
         [
             *(b.text for b in doc.blocks[:LEGACY_SAMPLE]),
