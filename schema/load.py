@@ -13,6 +13,7 @@ from pathlib import Path
 
 import yaml
 from pydantic import BaseModel, ValidationError, field_validator
+from rapidfuzz.distance import Levenshtein
 
 from normalize.text import loose_key, strip_diacritics
 
@@ -42,6 +43,11 @@ def read_yaml(path: Path, model: type[BaseModel]) -> BaseModel:
         raise SchemaError(f"{path}: {where}: {first['msg']}") from exc
 
 
+# A header cell is short; a longer cell is a row's text, never searched for a misspelt
+# header word (and a search costs its length).
+_LONGEST_HEADER_CELL = 120
+
+
 class RoleKeys(BaseModel):
     equals: list[str] = []
     contains: list[str] = []
@@ -49,6 +55,26 @@ class RoleKeys(BaseModel):
     def matches(self, cell: str) -> bool:
         key = loose_key(cell)
         return bool(key) and (key in self.equals or any(k in key for k in self.contains))
+
+    def nearly_matches(self, cell: str, min_length: int) -> bool:
+        """Like `matches`, one letter off (typed, dropped, doubled) a key of `min_length`
+        letters or more: "Chỉ tiu thống kê" names the label column as surely as "Chỉ tiêu"."""
+        key = loose_key(cell)
+        return any(_one_edit(k, key) for k in self.equals if len(k) >= min_length) or any(
+            _one_edit_within(k, key) for k in self.contains if len(k) >= min_length
+        )
+
+
+def _one_edit(a: str, b: str) -> bool:
+    return abs(len(a) - len(b)) <= 1 and Levenshtein.distance(a, b, score_cutoff=1) <= 1
+
+
+def _one_edit_within(needle: str, key: str) -> bool:
+    """Some stretch of `key` is at most one edit from `needle`."""
+    n = len(needle)
+    return any(
+        _one_edit(needle, key[i : i + width]) for width in (n - 1, n, n + 1) for i in range(len(key) - width + 1)
+    )
 
 
 class Continuation(BaseModel):
@@ -76,7 +102,11 @@ class Continuation(BaseModel):
 class Layout(BaseModel):
     roles: dict[str, RoleKeys]
     required: list[str]
+    typo_min_length: int = 6
     continuation: Continuation = Continuation()
+
+    def model_post_init(self, _context: object) -> None:
+        self._role_of: dict[str, str | None] = {}
 
     def roles_in(self, line: str) -> set[str]:
         """The roles whose header words a line of text holds ("STT Chỉ tiêu Kết quả Ghi chú"):
@@ -85,10 +115,18 @@ class Layout(BaseModel):
         return {role for role, keys in self.roles.items() if any(k in key for k in [*keys.equals, *keys.contains])}
 
     def role_of(self, cell: str) -> str | None:
-        for role, keys in self.roles.items():
-            if keys.matches(cell):
-                return role
-        return None
+        """The role a header cell names: by its words, else by a word one letter off. Every
+        role's exact words are tried first, so a typo never takes a cell from the role
+        it names exactly. Cached: the same header cells open every report of a form."""
+        if cell in self._role_of:
+            return self._role_of[cell]
+        role = next((r for r, keys in self.roles.items() if keys.matches(cell)), None)
+        if role is None and len(cell) <= _LONGEST_HEADER_CELL:
+            role = next((r for r, k in self.roles.items() if k.nearly_matches(cell, self.typo_min_length)), None)
+        if len(self._role_of) >= 65_536:  # a backfill's first rows are many: memory stays flat
+            self._role_of.clear()
+        self._role_of[cell] = role
+        return role
 
 
 @cache

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
+from pipeline.run_file import ingest_file
+from schema.load import load_layout
 from tests.conftest import SEED, by_label, rows_of_bytes
 
 
@@ -189,3 +193,37 @@ def test_surplus_cells_keep_numbers_apart_and_units_with_their_number():
 
     assert _align(("1", "Số người", "Người", "12", "500"), 4)[-1] == "12 | 500"
     assert _align(("1", "Tỷ lệ", "%", "33,33", "%"), 4)[-1] == "33,33 %"
+
+
+@pytest.mark.parametrize(
+    ("typed", "original"),
+    [
+        ("\tChỉ tiu thống kê\t", "\tChỉ tiêu thống kê\t"),
+        ("\tSố liu\t", "\tSố liệu\t"),
+        ("\tChi tieu\t", "\tChỉ tiêu thống kê\t"),
+    ],
+)
+def test_a_header_word_typed_one_letter_off_still_finds_the_table(tmp_path, ctx, typed, original):
+    """Every copy of the header carries the typo (Word repeats the header row at page
+    breaks): without tolerance the whole table went to tables.parquet, status "ok"."""
+    text = SEED["000"].read_text(encoding="utf-8")
+    assert original in text
+    whole = ingest_file(SEED["000"], SEED["000"].parent, ctx)
+    path = tmp_path / "report.txt"
+    path.write_text(text.replace(original, typed), encoding="utf-8")
+    got = ingest_file(path, tmp_path, ctx)
+    assert [(f["indicator_id"], f["value_num"], f["value_raw"]) for f in got.facts] == [
+        (f["indicator_id"], f["value_num"], f["value_raw"]) for f in whole.facts
+    ]
+    assert not got.cells
+
+
+def test_header_words_tolerate_one_letter_only_on_long_words():
+    layout = load_layout()
+    assert layout.role_of("Ghi chu") == layout.role_of("Ghi chú") == "note"
+    assert layout.role_of("Số liu") == layout.role_of("Soo lieu") == "value"  # dropped, doubled
+    assert layout.role_of("Kết quả thống kê") == "value"
+    # short keys (stt, dvt) are exact; two letters off a long one is another word
+    assert layout.role_of("SIT") is layout.role_of("DVI") is layout.role_of("Tài liệu") is None
+    # a role named exactly is never lost to a typo of an earlier role's word (label's "nội dung")
+    assert layout.role_of("Ghi chú nội dug") == "note"
