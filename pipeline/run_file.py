@@ -22,6 +22,7 @@ from normalize.numbers import CodeTable, Style, Value
 from normalize.text import clean_cell, legacy_font_encoding
 from pipeline.assemble import VALUE_COLUMNS_JOINT, StatsTable, assemble_table, statistics_tables
 from pipeline.metadata import read_metadata
+from pipeline.missed_tables import statistics_lookalike
 from pipeline.models import Finding, TableRow
 from pipeline.scores import classify, count_header_rows, header_paths, read_scores
 from pipeline.validate import ReportData, apply_severities, required_indicators, validate
@@ -257,8 +258,11 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
     findings += [_continued(st) for st in stats if len(st.parts) > 1]
     lap("assemble")
     if not rows:
+        unread = [t for t in other if classify(t, ctx.scores) is None]
+        lookalike = statistics_lookalike(unread, ctx.layout, ctx.matcher, ctx.templates)
         findings.append(
-            Finding(
+            lookalike
+            or Finding(
                 rule="no_statistics_table",
                 severity="info",
                 message=f"no statistics table (STT | Chỉ tiêu | … | Số liệu) among "

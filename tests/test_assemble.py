@@ -227,3 +227,23 @@ def test_header_words_tolerate_one_letter_only_on_long_words():
     assert layout.role_of("SIT") is layout.role_of("DVI") is layout.role_of("Tài liệu") is None
     # a role named exactly is never lost to a typo of an earlier role's word (label's "nội dung")
     assert layout.role_of("Ghi chú nội dug") == "note"
+
+
+@pytest.mark.parametrize(("seed", "word"), [("001", "Hạng mục"), ("000", "Tiêu chí")])
+def test_a_statistics_table_with_an_unknown_header_word_is_reported_not_lost_quietly(tmp_path, ctx, seed, word):
+    """A label column headed by a word layout.yaml does not list: no value can be read,
+    and the report must not say "ok" with no facts, as it did."""
+    path = tmp_path / "report.txt"
+    path.write_text(SEED[seed].read_text(encoding="utf-8").replace("Chỉ tiêu thống kê", word), encoding="utf-8")
+    got = ingest_file(path, tmp_path, ctx)
+    assert not got.facts and got.cells and got.report["status"] == "warning"
+    (finding,) = [f for f in got.findings if f["rule"] == "statistics_table_unrecognised"]
+    assert finding["severity"] == "error" and f"| {word} |" in finding["message"]
+    assert "no label column" in finding["message"] and "schema/layout.yaml" in finding["message"]
+
+
+def test_a_report_without_a_statistics_table_is_not_taken_for_one(ctx):
+    """004, the PAR-Index analysis: thirteen tables of scores, agencies and decisions."""
+    got = ingest_file(SEED["004"], SEED["004"].parent, ctx)
+    rules = {f["rule"] for f in got.findings}
+    assert "no_statistics_table" in rules and "statistics_table_unrecognised" not in rules
