@@ -148,7 +148,7 @@ def _readings(token: str) -> frozenset[Decimal]:
     sign = -1 if token.startswith("-") else 1
     token = token.lstrip("+-")
     if _SPACE_GROUPED.match(token):  # "1 197": a space is only ever a group separator
-        token = token.replace(" ", ".")
+        token = token.replace(" ", "")
     out: set[Decimal] = set()
     for locale in _LOCALES.values():
         try:
@@ -158,9 +158,20 @@ def _readings(token: str) -> frozenset[Decimal]:
     return frozenset(out)
 
 
+def _fits(d: Decimal, expect: Expect, percent: bool, upper: float | None) -> bool:
+    """Whether a reading is one the row can hold: a count is written without decimals
+    (as in `read_number`: en "1.000" is 1 to three places, never a count), a rate is at
+    most 100, a score at most its maximum."""
+    if expect is Expect.COUNT and d.as_tuple().exponent < 0:
+        return False
+    if (expect is Expect.PERCENT or percent) and not 0 <= d <= 100:
+        return False
+    return upper is None or d <= Decimal(str(upper))
+
+
 def _style_reading(token: str, style: Style) -> Decimal | None:
     try:
-        return parse_decimal(token.lstrip("+-").replace(" ", "."), locale=_LOCALES[style.value], strict=True) * (
+        return parse_decimal(token.lstrip("+-").replace(" ", ""), locale=_LOCALES[style.value], strict=True) * (
             -1 if token.strip().startswith("-") else 1
         )
     except (NumberFormatError, InvalidOperation, ValueError):
@@ -211,7 +222,11 @@ def read_number(
     if style is not Style.UNKNOWN:
         chosen = _style_reading(token, style)
         if chosen is not None:
-            return Reading(chosen, f"column_style_{style.value}", ordered)
+            if _fits(chosen, expect, percent, upper) or not any(_fits(d, expect, percent, upper) for d in ordered):
+                return Reading(chosen, f"column_style_{style.value}", ordered)
+            # "1,197" on a count row of a vi column: the column reads 1.197, which no count
+            # is; the row 1197, which the column's convention does not write. Left empty.
+            return Reading(None, "column_style_against_row", ordered)
     if expect is Expect.COUNT:
         # A count is never written with decimals: keep the reading whose separator is not a
         # decimal point (en "1.000" is 1 written to three places, not a count of one).

@@ -435,8 +435,11 @@ def _unsettled(r: TableRow, v: Value) -> Finding:
         message = f"'{r.label}' has values in several value columns ({r.value}): which one is meant is not settled"
     else:  # v.ambiguous
         rule = "ambiguous_number"
-        message = f"'{r.value}' can be read as {' or '.join(f'{c:g}' for c in v.candidates)}; nothing in the row"
-        message += " or its column settles it"
+        message = f"'{r.value}' can be read as {' or '.join(f'{c:g}' for c in v.candidates)}; "
+        if v.rule == "column_style_against_row":
+            message += "the reading its column's other numbers use is not one its row can hold (a count, a rate)"
+        else:
+            message += "nothing in the row or its column settles it"
     return Finding(rule=rule, severity="warning", row_no=r.row_no, message=f"{message}, so the value is left empty")
 
 

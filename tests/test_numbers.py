@@ -234,3 +234,36 @@ def test_numeral_like_text_never_raises(text):
     for expect in (C, P, Expect.DECIMAL, Expect.UNKNOWN):
         parse_value(text, expect)
         read_number(text, expect)
+
+
+@given(st.integers(min_value=1000, max_value=10**12), st.sampled_from([C, P, Expect.DECIMAL, Expect.UNKNOWN]))
+def test_space_grouped_integers_read_alike_in_every_column(n, expect):
+    """A space is only ever a group separator: "1 197" was read 1.197 in an en column."""
+    text = f"{n:,}".replace(",", " ")
+    for style in Style:
+        assert parse_value(text, expect, style=style).num == n
+
+
+@pytest.mark.parametrize(
+    ("raw", "expect", "style", "readings"),
+    [
+        ("1,197", C, Style.VI, {1.197, 1197}),  # en thousands in a vi column, on a count row
+        ("1.197", C, Style.EN, {1.197, 1197}),
+        ("1.000", C, Style.EN, {1, 1000}),  # en 1 to three places is not a count
+        ("1.197", P, Style.VI, {1.197, 1197}),  # a rate of 1197 %
+        ("12.500", P, Style.VI, {12.5, 12500}),
+    ],
+)
+def test_a_column_style_the_row_cannot_hold_leaves_the_value_empty(raw, expect, style, readings):
+    """Was the column's reading (1.197 counted, 1197 %), a number no such row holds."""
+    v = parse_value(raw, expect, style=style)
+    assert v.num is None and v.rule == "column_style_against_row" and set(v.candidates) == readings
+
+
+def test_a_column_style_the_row_can_hold_still_decides():
+    assert parse_value("1.197", C, style=Style.VI).num == 1197
+    assert parse_value("1,197", P, style=Style.VI).num == 1.197
+    assert parse_value("1.225", Expect.DECIMAL, style=Style.VI).num == 1225
+    assert parse_value("1.225", Expect.DECIMAL, style=Style.VI, upper=2).num is None  # 1225 of at most 2
+    assert parse_value("2.437", C, style=Style.EN).num is None
+    assert parse_value("250,5", C, style=Style.VI).num == 250.5  # one reading only: printed so, flagged elsewhere

@@ -172,3 +172,16 @@ def test_required_literal_is_empty_where_nothing_is_certain():
 
     assert required_literal("ab|cd") == required_literal("(?i)abc") == ""
     assert required_literal(r"(?P<n>\d[\d.,]*) người làm việc") == " người làm việc"
+
+
+def test_a_number_the_column_and_the_row_read_differently_is_left_empty_and_said(ctx, tmp_path):
+    """000 writes thousands the vi way (2.437, 7.496): '1,996' on a count row is 1,996
+    there and 1996 to the row; neither is settled, so neither is stored."""
+    edit = ("cấp huyện giải quyết và trả kết quả\t\t1.996", "cấp huyện giải quyết và trả kết quả\t\t1,996")
+    path = tmp_path / "000.txt"
+    path.write_text(SEED["000"].read_text(encoding="utf-8").replace(*edit), encoding="utf-8")
+    result = ingest_file(path, tmp_path, ctx)
+    (fact,) = [f for f in result.facts if f["value_raw"] == "1,996"]
+    assert fact["value_num"] is None and fact["value_rule"] == "column_style_against_row"
+    (f,) = by_rule(result.findings, "ambiguous_number")
+    assert f["row_no"] == fact["row_no"] and "1.996 or 1996" in f["message"] and "its row can hold" in f["message"]
