@@ -4,14 +4,17 @@ Merged cells are read once (openpyxl keeps the value in the top-left cell only);
 rows and columns are skipped. A number stored as a number is written out the way the
 report's own convention prints it — digits, no grouping, a decimal comma ("1197",
 "99,47") — so that it parses exactly like the text version and never reads as
-ambiguous; a cell formatted as a percentage (0,9947 shown as 99,47 %) becomes "99,47%".
+ambiguous; a cell formatted as a percentage (0,9947 shown as 99,47 %) becomes "99,47%",
+and a fixed number of decimals in the format is the number of decimals written (a rate
+computed by a formula is stored as 0.33333333333333331 and shown as 33,33 %).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-from decimal import Decimal
+import re
+from decimal import ROUND_HALF_UP, Decimal
 
 from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
@@ -67,12 +70,28 @@ def _cell_text(cell) -> str:
     if isinstance(value, bool):
         return "Có" if value else "Không"
     if isinstance(value, int | float):
-        if "%" in (cell.number_format or ""):
-            return _decimal_comma(Decimal(repr(value)) * 100) + "%"
-        return _decimal_comma(Decimal(repr(value)))
+        number_format = cell.number_format or ""
+        # Excel keeps 15 significant digits: 0.1 + 0.2 is 0.3 to it, 0.30000000000000004 to Python
+        d = Decimal(value if isinstance(value, int) else format(value, ".15g"))
+        d *= 100 if "%" in number_format else 1
+        places = _decimal_places(number_format)
+        if places is not None:  # as the sheet shows it: a rate computed by a formula, 7/21 as 33,33 %
+            d = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+        return _decimal_comma(d) + ("%" if "%" in number_format else "")
     if isinstance(value, dt.datetime | dt.date):
         return value.strftime("%d/%m/%Y")
     return str(value)
+
+
+_FIXED = re.compile(r"^[#,]*0+(?:\.(0+))?%?$")
+
+
+def _decimal_places(number_format: str) -> int | None:
+    """Decimals a fixed number format shows ("0.00%" 2, "#,##0" 0), None for General and
+    anything else: those show the stored value, which is written out whole."""
+    first = number_format.split(";")[0].strip()
+    m = _FIXED.match(first)
+    return len(m.group(1) or "") if m else None
 
 
 def _decimal_comma(d: Decimal) -> str:

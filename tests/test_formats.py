@@ -230,3 +230,24 @@ def test_a_header_without_cell_boundaries_says_what_to_do(tmp_path, ctx):
     assert pdf["status"] == txt["status"] == "failed"
     assert "'STT Chi tieu thong ke" in pdf["error"] and "without borders" in pdf["error"]
     assert "'STT   Chỉ tiêu thống kê" in txt["error"] and "not separated by tabs" in txt["error"]
+
+
+def test_excel_numbers_are_written_as_the_sheet_shows_them(tmp_path, ctx, text_version):
+    """A rate computed by a formula is stored as 0.3333333333333333 and shown as 33,33 %;
+    a total summed from decimals as 94.00000000000001. The text version prints 33,33 and
+    94: so must the Excel one, or the value and the ratio check would read float noise."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(FIXTURES / "001.xlsx")
+    ws = wb.active
+    assert ws["B7"].value.startswith("Tỷ lệ hoàn thành Kế hoạch CCHC") and ws["D7"].value == 33.33
+    ws["D7"].value, ws["D7"].number_format = 7 / 21, "0.00%"
+    counts = [r[0] for r in ws.iter_rows(min_col=4, max_col=4) if isinstance(r[0].value, int) and r[0].value > 9]
+    for cell in counts:
+        cell.value += 1e-14  # 47.00000000000001, General: Excel shows its 15 significant digits
+    wb.save(tmp_path / "001.xlsx")
+    got = ingest_file(tmp_path / "001.xlsx", tmp_path, ctx).facts
+    (rate,) = [f for f in got if f["label_raw"].startswith("Tỷ lệ hoàn thành Kế hoạch CCHC")]
+    assert (rate["value_raw"], rate["value_num"], rate["value_kind"]) == ("33,33%", 33.33, "percent")
+    assert len(counts) > 5 and all("," not in f["value_raw"] for f in got if f["value_kind"] == "count")
+    assert [f["value_num"] for f in got] == [f["value_num"] for f in text_version["001"].facts]
