@@ -158,21 +158,21 @@ def show(
     columns = ("row", "page", "STT", "label", "indicator", "match", "value", "read as", "findings")
     lines = []
     for f in result.facts:
-        number = "" if f["value_num"] is None else f"{f['value_num']:g}"
-        read = f"{f['value_kind']} {number}".strip()
-        if f["value_den"] is not None:
-            read += f"/{f['value_den']:g}"
-        notes = "; ".join(f"[{x['severity']}] {x['rule']}" for x in by_row.get(f["row_no"], []))
+        number = "" if f.value_num is None else f"{f.value_num:g}"
+        read = f"{f.value_kind} {number}".strip()
+        if f.value_den is not None:
+            read += f"/{f.value_den:g}"
+        notes = "; ".join(f"[{x['severity']}] {x['rule']}" for x in by_row.get(f.row_no, []))
         lines.append(
             (
-                str(f["row_no"]),
-                str(f["page"] or ""),
-                f["stt"] or "",
-                f["label_raw"],
-                f["indicator_id"] or "–",
-                f"{f['match_method']} {f['match_score'] or 0:.0f}",
-                f["value_raw"] or "",
-                f"{read} ({f['value_rule']})",
+                str(f.row_no),
+                str(f.page or ""),
+                f.stt or "",
+                f.label_raw,
+                f.indicator_id or "–",
+                f"{f.match_method} {f.match_score or 0:.0f}",
+                f.value_raw or "",
+                f"{read} ({f.value_rule})",
                 notes,
             )
         )

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from normalize.numbers import Expect, parse_code_table, read_number
-from pipeline.models import Finding
+from pipeline.models import Fact, Finding
 from schema.load import Indicator, Relations, Rules
 
 
@@ -32,7 +32,7 @@ class Hit:
 
 @dataclass
 class ReportData:
-    facts: list[dict]
+    facts: list[Fact]
     indicators: dict[str, Indicator]
     relations: Relations
     template: str | None = None
@@ -40,19 +40,19 @@ class ReportData:
     narrative: str = ""  # the report's running text, for the narrative-vs-table rule
     unit_expect: Callable[[str | None], str | None] = lambda _unit: None
     required: tuple[Indicator, ...] | None = None  # required_indicators, when the caller keeps them per form
-    by_id: dict[str, dict] = field(init=False)
-    by_kind: dict[str, list[dict]] = field(init=False)  # value_kind -> facts, in row order
+    by_id: dict[str, Fact] = field(init=False)
+    by_kind: dict[str, list[Fact]] = field(init=False)  # value_kind -> facts, in row order
 
     def __post_init__(self) -> None:
         self.by_id, self.by_kind = {}, {}
         for f in self.facts:
-            if f["indicator_id"] and f["indicator_id"] not in self.by_id:
-                self.by_id[f["indicator_id"]] = f
-            self.by_kind.setdefault(f["value_kind"], []).append(f)
+            if f.indicator_id and f.indicator_id not in self.by_id:
+                self.by_id[f.indicator_id] = f
+            self.by_kind.setdefault(f.value_kind, []).append(f)
 
     def value(self, indicator_id: str) -> float | None:
         f = self.by_id.get(indicator_id)
-        return None if f is None else f["value_num"]
+        return None if f is None else f.value_num
 
 
 Rule = Callable[[ReportData], Iterator[Hit]]
@@ -106,13 +106,13 @@ def _num(x: float) -> str:
     return text.replace(",", " ").replace(".", ",").replace(" ", ".")
 
 
-def _label(f: dict) -> str:
-    return f"'{f['label_raw']}' (row {f['row_no']})"
+def _label(f: Fact) -> str:
+    return f"'{f.label_raw}' (row {f.row_no})"
 
 
 # --- ranges and types: checks of one row at a time ---------------------------------------
 
-RowCheck = Callable[[ReportData, dict], "str | None"]
+RowCheck = Callable[[ReportData, Fact], "str | None"]
 
 
 def row_rule(name: str, kinds: tuple[str, ...] | None = None) -> Callable[[RowCheck], RowCheck]:
@@ -125,7 +125,7 @@ def row_rule(name: str, kinds: tuple[str, ...] | None = None) -> Callable[[RowCh
             for f in rows:
                 message = check(d, f)
                 if message:
-                    yield Hit(message, f["row_no"], f["indicator_id"])
+                    yield Hit(message, f.row_no, f.indicator_id)
 
         RULES[name] = run
         return check
@@ -133,53 +133,53 @@ def row_rule(name: str, kinds: tuple[str, ...] | None = None) -> Callable[[RowCh
     return register
 
 
-def _row_no(f: dict) -> int:
-    return f["row_no"]
+def _row_no(f: Fact) -> int:
+    return f.row_no
 
 
-def _type(d: ReportData, f: dict) -> str | None:
-    ind = d.indicators.get(f["indicator_id"] or "")
+def _type(d: ReportData, f: Fact) -> str | None:
+    ind = d.indicators.get(f.indicator_id or "")
     return ind.type if ind else None
 
 
 @row_rule("percent_range", kinds=("percent",))
-def percent_range(d: ReportData, f: dict) -> str | None:
-    if f["value_kind"] == "percent" and f["value_num"] is not None and not 0 <= f["value_num"] <= 100:
-        return f"{_label(f)} is a rate of {_num(f['value_num'])} %, outside 0–100"
+def percent_range(d: ReportData, f: Fact) -> str | None:
+    if f.value_kind == "percent" and f.value_num is not None and not 0 <= f.value_num <= 100:
+        return f"{_label(f)} is a rate of {_num(f.value_num)} %, outside 0–100"
     return None
 
 
 @row_rule("bool_range", kinds=("bool",))
-def bool_range(d: ReportData, f: dict) -> str | None:
-    if f["value_kind"] == "bool" and f["value_num"] not in (None, 0.0, 1.0):
-        return f"{_label(f)} is a yes/no row (Có = 1, Không = 0) but holds {_num(f['value_num'])}"
+def bool_range(d: ReportData, f: Fact) -> str | None:
+    if f.value_kind == "bool" and f.value_num not in (None, 0.0, 1.0):
+        return f"{_label(f)} is a yes/no row (Có = 1, Không = 0) but holds {_num(f.value_num)}"
     return None
 
 
 @row_rule("code_range", kinds=("code",))
-def code_range(d: ReportData, f: dict) -> str | None:
-    if f["value_kind"] != "code" or f["value_num"] is None:
+def code_range(d: ReportData, f: Fact) -> str | None:
+    if f.value_kind != "code" or f.value_num is None:
         return None
-    table = parse_code_table(f["unit_raw"])
-    ind = d.indicators.get(f["indicator_id"] or "")
+    table = parse_code_table(f.unit_raw)
+    ind = d.indicators.get(f.indicator_id or "")
     codes = {c for _, c in table.codes} if table else set((ind.codes or {}).values()) if ind else set()
-    if codes and f["value_num"] not in codes:
+    if codes and f.value_num not in codes:
         listed = ", ".join(str(c) for c in sorted(codes))
-        return f"{_label(f)} holds {_num(f['value_num'])}, not one of its codes ({listed})"
+        return f"{_label(f)} holds {_num(f.value_num)}, not one of its codes ({listed})"
     return None
 
 
 @row_rule("count_negative", kinds=("count", "decimal"))
-def count_negative(d: ReportData, f: dict) -> str | None:
-    if f["value_kind"] in ("count", "decimal") and (f["value_num"] or 0) < 0 and _type(d, f) == "count":
-        return f"{_label(f)} counts {_num(f['value_num'])}: a count cannot be negative"
+def count_negative(d: ReportData, f: Fact) -> str | None:
+    if f.value_kind in ("count", "decimal") and (f.value_num or 0) < 0 and _type(d, f) == "count":
+        return f"{_label(f)} counts {_num(f.value_num)}: a count cannot be negative"
     return None
 
 
 @row_rule("count_not_whole", kinds=("decimal",))
-def count_not_whole(d: ReportData, f: dict) -> str | None:
-    if f["value_kind"] == "decimal" and _type(d, f) == "count":
-        return f"{_label(f)} counts {_num(f['value_num'])}: a count is a whole number"
+def count_not_whole(d: ReportData, f: Fact) -> str | None:
+    if f.value_kind == "decimal" and _type(d, f) == "count":
+        return f"{_label(f)} counts {_num(f.value_num)}: a count is a whole number"
     return None
 
 
@@ -190,34 +190,30 @@ def unit_type_mismatch(d: ReportData) -> Iterator[Hit]:
     indicator's type."""
     printed: dict[str | None, str | None] = {}  # unit cell -> the kind it names
     for f in d.facts:
-        ind = d.indicators.get(f["indicator_id"]) if f["indicator_id"] else None
+        ind = d.indicators.get(f.indicator_id) if f.indicator_id else None
         kind = ind.type if ind else None
         if kind != "count" and kind != "percent":
             continue
-        unit = f["unit_raw"]
+        unit = f.unit_raw
         if unit not in printed:
             printed[unit] = d.unit_expect(unit)
         if kind == "count" and printed[unit] == "percent":
-            message = (
-                f"counts things but its unit is printed as '{unit}'; the value {f['value_raw']} is read as a count"
-            )
+            message = f"counts things but its unit is printed as '{unit}'; the value {f.value_raw} is read as a count"
         elif kind == "percent" and printed[unit] == "count":
-            message = (
-                f"is a rate but its unit is printed as '{unit}'; the value {f['value_raw']} is read as a percentage"
-            )
+            message = f"is a rate but its unit is printed as '{unit}'; the value {f.value_raw} is read as a percentage"
         else:
             continue
-        yield Hit(f"{_label(f)} {message}", f["row_no"], f["indicator_id"])
+        yield Hit(f"{_label(f)} {message}", f.row_no, f.indicator_id)
 
 
 @row_rule("note_ratio_mismatch", kinds=("percent",))
-def note_ratio_mismatch(d: ReportData, f: dict) -> str | None:
-    if f["value_kind"] != "percent" or f["value_num"] is None or not f["note_den"]:
+def note_ratio_mismatch(d: ReportData, f: Fact) -> str | None:
+    if f.value_kind != "percent" or f.value_num is None or not f.note_den:
         return None
-    if _rate_differs(f["value_num"], f["value_raw"], f["note_num"], f["note_den"]):
+    if _rate_differs(f.value_num, f.value_raw, f.note_num, f.note_den):
         return (
-            f"{_label(f)} = {f['value_raw']} but its note states {_num(f['note_num'])}/"
-            f"{_num(f['note_den'])} = {_num(100 * f['note_num'] / f['note_den'])} %"
+            f"{_label(f)} = {f.value_raw} but its note states {_num(f.note_num)}/"
+            f"{_num(f.note_den)} = {_num(100 * f.note_num / f.note_den)} %"
         )
     return None
 
@@ -231,7 +227,7 @@ def part_exceeds_whole(d: ReportData) -> Iterator[Hit]:
         part, whole = d.value(part_id), d.value(whole_id)
         if part is not None and whole is not None and part > whole:
             p, w = d.by_id[part_id], d.by_id[whole_id]
-            yield Hit(f"{_label(p)} = {_num(part)} exceeds {_label(w)} = {_num(whole)}", p["row_no"], part_id)
+            yield Hit(f"{_label(p)} = {_num(part)} exceeds {_label(w)} = {_num(whole)}", p.row_no, part_id)
 
 
 def _note_numbers(*notes: str | None) -> set[float]:
@@ -255,14 +251,14 @@ def parts_sum_mismatch(d: ReportData) -> Iterator[Hit]:
         if abs(parts - total) < 1e-9:
             continue
         gap = abs(parts - total)
-        notes = [d.by_id[i]["note_raw"] for i in [rel.total, *printed]]
+        notes = [d.by_id[i].note_raw for i in [rel.total, *printed]]
         explained = gap in _note_numbers(*notes)
         t = d.by_id[rel.total]
-        terms = " + ".join(f"{_num(d.value(p))} ({d.by_id[p]['label_raw'].lstrip('- ')})" for p in printed)
+        terms = " + ".join(f"{_num(d.value(p))} ({d.by_id[p].label_raw.lstrip('- ')})" for p in printed)
         why = f"; the note explains the gap of {_num(gap)}" if explained else ""
         yield Hit(
             f"{_label(t)} = {_num(total)} but its parts add up to {terms} = {_num(parts)}{why}",
-            t["row_no"],
+            t.row_no,
             rel.total,
             explained,
         )
@@ -285,13 +281,13 @@ def _rate_differs(printed: float, raw: str | None, numerator: float, denominator
 def ratio_mismatch(d: ReportData) -> Iterator[Hit]:
     for rel in d.relations.ratio_of:
         ratio = d.by_id.get(rel.ratio)
-        if ratio is None or ratio["value_num"] is None:
+        if ratio is None or ratio.value_num is None:
             continue
         if rel.fraction:
             frac = d.by_id.get(rel.fraction)
-            if frac is None or frac["value_den"] is None:
+            if frac is None or frac.value_den is None:
                 continue
-            num, den, source = frac["value_num"], frac["value_den"], f"{_label(frac)} = {frac['value_raw']}"
+            num, den, source = frac.value_num, frac.value_den, f"{_label(frac)} = {frac.value_raw}"
         else:
             num, den = d.value(rel.numerator or ""), d.value(rel.denominator or "")
             if num is None or den is None:
@@ -300,10 +296,10 @@ def ratio_mismatch(d: ReportData) -> Iterator[Hit]:
                 f"{_label(d.by_id[rel.numerator])} = {_num(num)} of "  # type: ignore[index]
                 f"{_label(d.by_id[rel.denominator])} = {_num(den)}"
             )  # type: ignore[index]
-        if den and _rate_differs(ratio["value_num"], ratio["value_raw"], num, den):
+        if den and _rate_differs(ratio.value_num, ratio.value_raw, num, den):
             yield Hit(
-                f"{_label(ratio)} = {ratio['value_raw']} but {source} gives {_num(100 * num / den)} %",
-                ratio["row_no"],
+                f"{_label(ratio)} = {ratio.value_raw} but {source} gives {_num(100 * num / den)} %",
+                ratio.row_no,
                 rel.ratio,
             )
 
@@ -375,7 +371,7 @@ def narrative_mismatch(d: ReportData) -> Iterator[Hit]:
             wrong = []
             for name, indicator_id in claim.values.items():
                 fact = d.by_id.get(indicator_id)
-                if fact is None or fact["value_num"] is None:
+                if fact is None or fact.value_num is None:
                     continue
                 token = m.group(name).rstrip(".,")
                 expect = Expect.PERCENT if d.indicators[indicator_id].type == "percent" else Expect.COUNT
@@ -383,13 +379,13 @@ def narrative_mismatch(d: ReportData) -> Iterator[Hit]:
                 if said is None:
                     continue
                 tolerance = 10.0 ** -_printed_decimals(token) if expect is Expect.PERCENT else 0.0
-                if abs(float(said) - fact["value_num"]) > tolerance + 1e-9:
-                    wrong.append(f"{_num(float(said))} for {_label(fact)} where the table has {fact['value_raw']}")
+                if abs(float(said) - fact.value_num) > tolerance + 1e-9:
+                    wrong.append(f"{_num(float(said))} for {_label(fact)} where the table has {fact.value_raw}")
             if wrong:
                 first = d.by_id[next(iter(claim.values.values()))] if claim.values else None
                 yield Hit(
                     f"the text says '{m.group(0)}': " + "; ".join(wrong),
-                    first["row_no"] if first else None,
+                    first.row_no if first else None,
                     next(iter(claim.values.values()), None),
                 )
 
@@ -415,7 +411,7 @@ def missing_required(d: ReportData) -> Iterator[Hit]:
         return
     required = d.required if d.required is not None else required_indicators(d.indicators, d.template, d.year)
     missing = [i.id for i in required if i.id not in d.by_id]
-    blank = [i.id for i in required if i.id in d.by_id and d.by_id[i.id]["value_kind"] == "empty"]
+    blank = [i.id for i in required if i.id in d.by_id and d.by_id[i.id].value_kind == "empty"]
     if missing or blank:
 
         def show(ids: list[str]) -> str:

@@ -205,7 +205,7 @@ def test_rows_arrow_cannot_take_cost_one_file(tmp_path, monkeypatch):
     def ingest_file(path, root, ctx):
         result = original(path, root, ctx)
         if path.name == "bad.txt":
-            result.facts[0]["value_num"] = "not a number"
+            result.facts[0] = result.facts[0]._replace(value_num="not a number")
         return result
 
     original = pipeline.workers.ingest_file
@@ -389,3 +389,17 @@ def test_incremental_refuses_an_output_not_in_cchc_order(tmp_path):
     with pytest.raises(UsageError, match="without --incremental"):
         run_batch(src, out, settings=PoolSettings(workers=1, timeout=0), incremental=True)
     assert (out / "facts.parquet").read_bytes() == before
+
+
+def test_facts_travel_to_arrow_by_position_so_their_fields_are_the_columns():
+    from collections import namedtuple
+
+    from pipeline.models import Fact
+    from pipeline.write import FACTS, to_table
+
+    assert Fact._fields == tuple(FACTS.names)
+    fact = Fact(*[None] * len(Fact._fields))._replace(source_file="a.txt", row_no=1, value_num=1197.0)
+    assert to_table([fact], FACTS).to_pylist()[0] == fact._asdict()
+    shuffled = namedtuple("Shuffled", [*Fact._fields[1:], Fact._fields[0]])
+    with pytest.raises(TypeError, match="not in the columns' order"):
+        to_table([shuffled(*fact[1:], fact[0])], FACTS)
