@@ -13,9 +13,9 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 
 from normalize.numbers import Expect, parse_code_table, read_number
+from pipeline.claims import claim_matches, claim_regex
 from pipeline.models import Fact, Finding
 from schema.load import Indicator, Relations, Rules
 
@@ -304,58 +304,6 @@ def ratio_mismatch(d: ReportData) -> Iterator[Hit]:
             )
 
 
-@lru_cache(maxsize=1024)
-def _claim_regex(pattern: str) -> re.Pattern[str]:
-    """relations.yaml's "{name}" placeholders as named number groups, compiled once a run."""
-    return re.compile(re.sub(r"\{(\w+)\}", r"(?P<\1>\\d[\\d.,]*)", pattern))
-
-
-_QUANTIFIERS = "*+?{"
-
-
-@lru_cache(maxsize=1024)
-def required_literal(pattern: str) -> str:
-    """The longest run of plain characters that every match of `pattern` contains: outside
-    groups and classes, not quantified, not escaped. "" when the pattern alternates at its
-    top level or sets inline flags, where no literal is certain.
-
-    Why: a pattern that opens with a group or a number ("{n} người làm việc…") is tried
-    at every position of the narrative (~0.1 ms on 10 000 characters); a substring test
-    on the literal rules most narratives out at once."""
-    if re.search(r"\(\?[aiLmsux]", pattern):
-        return ""
-    runs: list[str] = []
-    run, depth, i = "", 0, 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            runs.append(run)
-            run, i = "", i + 2
-            continue
-        if ch == "[":  # a class: skip to its end ("]" first in a class is a member)
-            runs.append(run)
-            run, i = "", i + 2 if pattern[i + 1 : i + 2] == "]" else i + 1
-            while i < len(pattern) and pattern[i] != "]":
-                i += 2 if pattern[i] == "\\" else 1
-        elif ch == "|" and depth == 0:
-            return ""
-        elif ch in _QUANTIFIERS or ch in "()|.^$":
-            if ch in _QUANTIFIERS:
-                run = run[:-1]  # the character before a quantifier may be missing or repeated
-            runs.append(run)
-            run = ""
-            depth += {"(": 1, ")": -1}.get(ch, 0)
-            if ch == "{":  # a counted quantifier: "{0,40}"
-                i = pattern.find("}", i)
-                if i < 0:
-                    return ""
-        elif depth == 0:
-            run += ch
-        i += 1
-    runs.append(run)
-    return max(runs, key=len)
-
-
 @rule("narrative_mismatch")
 def narrative_mismatch(d: ReportData) -> Iterator[Hit]:
     if not d.narrative:
@@ -363,11 +311,7 @@ def narrative_mismatch(d: ReportData) -> Iterator[Hit]:
     # whitespace collapsed by split/join: re.sub(r"\s+") took 0.45 ms on a 10 000-character narrative
     text = " ".join(unicodedata.normalize("NFC", d.narrative).lower().split())
     for claim in d.relations.narrative:
-        regex = _claim_regex(claim.pattern)
-        literal = required_literal(regex.pattern)
-        if literal and literal not in text:
-            continue
-        for m in regex.finditer(text):
+        for m in claim_matches(claim_regex(claim.pattern), text):
             wrong = []
             for name, indicator_id in claim.values.items():
                 fact = d.by_id.get(indicator_id)
