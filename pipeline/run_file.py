@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from extractors import ExtractionError, detect_format, extract
 from extractors.base import Document, RawTable
+from normalize.memo import Memo
 from normalize.numbers import CodeTable, Style, Value
 from normalize.text import clean_cell, legacy_font_encoding
 from pipeline.assemble import VALUE_COLUMNS_JOINT, StatsTable, assemble_table, statistics_tables
@@ -72,7 +73,7 @@ class Context:
     scores: ScoreConfig
     _required: dict = field(default_factory=dict, init=False, compare=False, repr=False)  # (form, year) -> indicators
     _typing: dict = field(default_factory=dict, init=False, compare=False, repr=False)  # indicator id -> typing
-    _typed: dict = field(default_factory=dict, init=False, compare=False, repr=False)  # see `typed`
+    _typed: Memo = field(default_factory=lambda: Memo(TYPED_ROWS_KEPT), init=False, compare=False, repr=False)
 
     def required(self, template: str, year: int | None) -> tuple[Indicator, ...]:
         """The indicators a report of this form and year must fill, worked out once a run."""
@@ -104,9 +105,7 @@ class Context:
         key = (row.unit, row.value, row.note, style, id(typing))
         got = self._typed.get(key)
         if got is None:
-            if len(self._typed) >= TYPED_ROWS_KEPT:
-                self._typed.clear()
-            got = self._typed[key] = type_row(row, self.units, style, *typing)
+            got = self._typed.keep(key, type_row(row, self.units, style, *typing))
         return got
 
     @classmethod

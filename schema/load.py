@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ValidationError, field_validator
 from rapidfuzz.distance import Levenshtein
 
+from normalize.memo import Memo
 from normalize.text import loose_key, strip_diacritics
 
 SCHEMA_DIR = Path(__file__).resolve().parent
@@ -106,7 +107,7 @@ class Layout(BaseModel):
     continuation: Continuation = Continuation()
 
     def model_post_init(self, _context: object) -> None:
-        self._role_of: dict[str, str | None] = {}
+        self._role_of: Memo[str, str | None] = Memo(65_536)  # a backfill's first rows are many
 
     def roles_in(self, line: str) -> set[str]:
         """The roles whose header words a line of text holds ("STT Chỉ tiêu Kết quả Ghi chú"):
@@ -123,10 +124,7 @@ class Layout(BaseModel):
         role = next((r for r, keys in self.roles.items() if keys.matches(cell)), None)
         if role is None and len(cell) <= _LONGEST_HEADER_CELL:
             role = next((r for r, k in self.roles.items() if k.nearly_matches(cell, self.typo_min_length)), None)
-        if len(self._role_of) >= 65_536:  # a backfill's first rows are many: memory stays flat
-            self._role_of.clear()
-        self._role_of[cell] = role
-        return role
+        return self._role_of.keep(cell, role)
 
 
 @cache

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from normalize.memo import Memo
 from normalize.text import strip_diacritics
 from schema.load import Agency, AgencyNames
 
@@ -44,7 +45,7 @@ class AgencyRegistry:
         alts = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True) if f)
         self._pattern = re.compile(rf"(?<![0-9a-z])(?:{alts})(?![0-9a-z])")
         self._codes = {agency_key(c).replace(" ", ""): a for a in agencies for c in a.codes}
-        self._mentions: dict[str, tuple[Mention, ...]] = {}  # see mentions_folded
+        self._mentions: Memo[str, tuple[Mention, ...]] = Memo(MENTIONS_KEPT)  # see mentions_folded
 
     def mentions(self, text: str) -> tuple[Mention, ...]:
         """Agencies named in the text, in order, the longest name at each place."""
@@ -56,10 +57,10 @@ class AgencyRegistry:
         lines repeat in every report of an agency: kept, up to MENTIONS_KEPT texts."""
         got = self._mentions.get(folded)
         if got is None:
-            if len(self._mentions) >= MENTIONS_KEPT:
-                self._mentions.clear()
             found = self._pattern.finditer(folded)
-            got = self._mentions[folded] = tuple(Mention(self._forms[m.group(0)], m.group(0), m.start()) for m in found)
+            got = self._mentions.keep(
+                folded, tuple(Mention(self._forms[m.group(0)], m.group(0), m.start()) for m in found)
+            )
         return got
 
     def named_unlisted(self, text: str) -> tuple[str, str] | None:
