@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import NamedTuple
 
 from extractors.base import Document, RawRow, RawTable
+from normalize.memo import Memo
 from normalize.text import clean_cell, loose_key
 from pipeline.models import TableRow
 from schema.load import Layout
@@ -131,11 +133,42 @@ def _looks_like_stt(cell: str) -> bool:
     return bool(_ROMAN.match(c) or _DOTTED.match(c) or loose_key(c) in _SUBITEM_STT or c in {"-", "+", "*"})
 
 
+class RoleCells(NamedTuple):
+    """A row's cells by role, cleaned as printed; "" where the table has no such column."""
+
+    stt: str
+    label: str
+    unit: str
+    value: str
+    note: str
+
+
 @dataclass(slots=True)
 class _Draft:
     raw: RawRow
-    cells: dict[str, str]
-    repairs: list[str] = field(default_factory=list)
+    cells: RoleCells
+    repairs: tuple[str, ...] = ()
+
+
+# Rows read, by the table's column roles: a raw row -> (its first key, its cells by role,
+# what reading them repaired). A batch's rows repeat (96 % of a text corpus's rows are a
+# row read before: the same label, unit and value, "0", "Có" or blank), and reading one
+# (alignment, five cleaned cells) was a third of assembly.
+ROWS_KEPT = 32_768  # rows a table layout, ~10 MB
+_ROWS_READ: dict[tuple[str | None, ...], Memo[tuple[str, ...], tuple[str, RoleCells, tuple[str, ...]]]] = {}
+
+
+def _read_row(cells: tuple[str, ...], roles: tuple[str | None, ...]) -> tuple[str, RoleCells, tuple[str, ...]]:
+    aligned = _align(cells, len(roles))
+    missing = _missing_roles(roles)
+    if missing is None:
+        by_role, repairs = _by_role(aligned, roles)
+    else:  # every column named once: the common case, a cell per role
+        by_role = dict(zip(roles, map(clean_cell, aligned), strict=True))
+        for role in missing:
+            by_role[role] = ""
+        repairs = []
+    return _first_key(cells), RoleCells(**by_role), tuple(repairs)
 
 
 def _align(row_cells: tuple[str, ...], n: int) -> tuple[str, ...] | list[str]:
@@ -170,23 +203,22 @@ _SENTENCE_END = (".", ":", ";", "!", "?")
 JoinJudge = Callable[[str, str], bool]
 
 
-def _continuation(d: _Draft, prev: _Draft | None, after_break: bool, judge: JoinJudge | None) -> str | None:
-    """Which repair applies when `d` is a fragment of `prev`, or None when it is a row."""
+def _continuation(c: RoleCells, prev: _Draft | None, after_break: bool, judge: JoinJudge | None) -> str | None:
+    """Which repair applies when the row `c` is a fragment of `prev`, or None when it is a row."""
     if prev is None:
         return None
-    c = d.cells
-    if c["stt"] or c["value"]:
+    if c.stt or c.value:
         return None
-    if not c["label"] and (c["note"] or c["unit"]):
+    if not c.label and (c.note or c.unit):
         return "continuation_cells"  # only a note and/or unit: never a row of its own
-    label = c["label"]
+    label = c.label
     # A label fragment starts in lower case or with a digit (002 PDF: "…mức độ" + "3 và 4 có
     # phát sinh hồ sơ)"); every label of the templates starts with a capital, a dash or a
     # bracket. It may carry the rest of other cells cut by the same break (a code table).
     starts_mid_sentence = label[:1].islower() or label[:1].isdigit()
-    if starts_mid_sentence and not prev.cells["label"].endswith(_SENTENCE_END):
+    if starts_mid_sentence and not prev.cells.label.endswith(_SENTENCE_END):
         return "continuation_label"
-    if after_break and label and judge is not None and judge(prev.cells["label"], label):
+    if after_break and label and judge is not None and judge(prev.cells.label, label):
         return "continuation_label_schema"
     return None
 
@@ -195,8 +227,9 @@ def assemble_table(
     table: RawTable, shape: TableShape, first_row_no: int, judge: JoinJudge | None = None
 ) -> list[TableRow]:
     roles = shape.roles
-    n = len(roles)
-    missing = _missing_roles(roles)
+    rows_read = _ROWS_READ.get(roles)
+    if rows_read is None:
+        rows_read = _ROWS_READ.setdefault(roles, Memo(ROWS_KEPT))
     drafts: list[_Draft] = []
     after_break = False  # a page break, or a header repeated by one, came since the last row
     header_words = {k for row in shape.header_keys for k in row if k}
@@ -205,33 +238,30 @@ def assemble_table(
     furniture_starts = header_words | {"1", "a"}
     for raw in table.rows[shape.header_rows :]:
         after_break = after_break or raw.break_before
-        if _first_key(raw.cells) in furniture_starts:
+        read = rows_read.get(raw.cells)
+        if read is None:
+            read = rows_read.keep(raw.cells, _read_row(raw.cells, roles))
+        first_key, cells, repairs = read
+        if first_key in furniture_starts:
             keys = tuple(map(loose_key, raw.cells))
             if _is_header_repeat(keys, header_words) or keys in shape.header_keys or _is_column_numbering(keys):
                 after_break = True  # the column header (or its numbering row) repeated at a page break
                 continue
-        cells = _align(raw.cells, n)
-        if missing is None:
-            by_role, repairs = _by_role(cells, roles)
-        else:  # every column named once: the common case, a cell per role
-            by_role = dict(zip(roles, map(clean_cell, cells), strict=True))
-            for role in missing:
-                by_role[role] = ""
-            repairs = []
-        draft = _Draft(raw, by_role, repairs)
-        if not any(by_role.values()):
+        if not any(cells):
             continue  # an empty row carries nothing
         prev = drafts[-1] if drafts else None
         # a row with an STT or a value is a row of its own (most rows: no call)
-        repair = None if by_role["stt"] or by_role["value"] else _continuation(draft, prev, after_break, judge)
+        repair = None if cells.stt or cells.value else _continuation(cells, prev, after_break, judge)
         after_break = False
         if repair is not None and prev is not None:
-            for role in ("label", "unit", "note"):
-                prev.cells[role] = _join(prev.cells[role], by_role[role])
+            p = prev.cells
+            prev.cells = p._replace(
+                label=_join(p.label, cells.label), unit=_join(p.unit, cells.unit), note=_join(p.note, cells.note)
+            )
             where = f"line {raw.line_no}" if raw.line_no else f"row {len(drafts) + 1}"
-            prev.repairs.append(f"{repair} from {where}")
+            prev.repairs = (*prev.repairs, f"{repair} from {where}")
             continue
-        drafts.append(draft)
+        drafts.append(_Draft(raw, cells, repairs))
     return _structure(drafts, table.index, first_row_no)
 
 
@@ -309,10 +339,10 @@ def _stt_level(stt: str, roman_scheme: bool) -> int | None:
 
 
 def _structure(drafts: list[_Draft], table_no: int, first_row_no: int) -> list[TableRow]:
-    roman_scheme = any(_ROMAN.match(s) for d in drafts if (s := d.cells["stt"]) and s[0] in _ROMAN_FIRST)
+    roman_scheme = any(_ROMAN.match(s) for d in drafts if (s := d.cells.stt) and s[0] in _ROMAN_FIRST)
     levels: list[int] = []
     for d in drafts:
-        stt, label = d.cells["stt"], d.cells["label"]
+        stt, label = d.cells.stt, d.cells.label
         level = _stt_level(stt, roman_scheme)
         if label[:1] in "-+–•" and (level is None or level >= 2):
             level = 4  # "- Số TTHC áp dụng tại UBND cấp xã": a part of the row above
@@ -329,9 +359,9 @@ def _structure(drafts: list[_Draft], table_no: int, first_row_no: int) -> list[T
         nxt = levels[i + 1] if i + 1 < len(levels) else 0
         # A header row opens a group: a section, or a row without a unit whose next row
         # is deeper ("4 Thực hiện nhiệm vụ UBND tỉnh giao | | 0" still is one).
-        is_header = level == 1 or (not d.cells["unit"] and nxt > level)
+        is_header = level == 1 or (not d.cells.unit and nxt > level)
         if level == 1:
-            section = d.cells["stt"].rstrip(".") or section
+            section = d.cells.stt.rstrip(".") or section
         while stack and stack[-1][0] >= level:
             stack.pop()
         parent = stack[-1][1] if stack else None
@@ -344,16 +374,16 @@ def _structure(drafts: list[_Draft], table_no: int, first_row_no: int) -> list[T
                 table_no,
                 d.raw.line_no,
                 d.raw.page,
-                c["stt"] or None,
-                c["label"],
-                c["unit"] or None,
-                c["value"] or None,
-                c["note"] or None,
+                c.stt or None,
+                c.label,
+                c.unit or None,
+                c.value or None,
+                c.note or None,
                 level,
                 is_header,
                 section,
                 parent,
-                tuple(d.repairs),
+                d.repairs,
             )
         )
     return out
