@@ -13,8 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 from pathlib import Path
-
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
 from extractors import ExtractionError, detect_format, extract
 from extractors.base import Document, RawTable
@@ -52,6 +51,9 @@ from schema.load import (
 )
 from schema.match import Match, Matcher, Query
 from schema.registry import AgencyRegistry
+
+if TYPE_CHECKING:
+    from pipeline.write import Rows
 
 LEGACY_SAMPLE = 40  # blocks, and rows of each table, read for a legacy font encoding
 TYPED_ROWS_KEPT = 65_536  # ~23 MB of typed rows a process (~350 bytes each, measured)
@@ -134,11 +136,12 @@ class Context:
 @dataclass
 class FileResult:
     report: dict
-    # rows (facts as Facts, the others as dicts); Arrow tables once a worker packed them for the parent
-    facts: list[Fact] | pa.Table = field(default_factory=list)
+    # rows (facts as Facts, the others as dicts); ranges of Arrow tables once a worker packed
+    # them for the parent (pipeline.write.Rows)
+    facts: list[Fact] | Rows = field(default_factory=list)
     findings: list[dict] = field(default_factory=list)
-    cells: list[dict] | pa.Table = field(default_factory=list)  # tables.parquet rows
-    scores: list[dict] | pa.Table = field(default_factory=list)  # scores.parquet rows
+    cells: list[dict] | Rows = field(default_factory=list)  # tables.parquet rows
+    scores: list[dict] | Rows = field(default_factory=list)  # scores.parquet rows
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for the benchmark
     seconds: float = 0.0
 

@@ -30,7 +30,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from pipeline.run_file import Context, FileResult, failed_result, ingest_file, internal_error
-from pipeline.write import FACTS, SCORES, TABLES, arrow_without_pandas, to_table
+from pipeline.write import FACTS, SCORES, TABLES, Rows, arrow_without_pandas, to_table
 
 
 @dataclass(frozen=True)
@@ -84,13 +84,13 @@ class _Packed:
         return cls([replace(r, facts=[], cells=[], scores=[]) for r in results], tables, sizes)
 
     def unpacked(self) -> list[FileResult]:
-        """The results, each with its rows as a slice of the tables (no copy)."""
+        """The results, each with its rows as a range of the tables (no copy)."""
         offsets = dict.fromkeys(_ROWS, 0)
         out = []
         for result, sizes in zip(self.results, self.sizes, strict=True):
             rows: dict = {}
             for name, n in zip(_ROWS, sizes, strict=True):
-                rows[name] = self.tables[name].slice(offsets[name], n) if n else []
+                rows[name] = Rows(self.tables[name], offsets[name], offsets[name] + n) if n else []
                 offsets[name] += n
             out.append(replace(result, **rows))
         return out
