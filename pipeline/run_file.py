@@ -25,7 +25,7 @@ from pipeline.metadata import read_metadata
 from pipeline.missed_tables import statistics_lookalike
 from pipeline.models import Fact, Finding, TableRow
 from pipeline.scores import classify, count_header_rows, header_paths, read_scores
-from pipeline.validate import ReportData, apply_severities, required_indicators, validate
+from pipeline.validate import ReportData, apply_severities, required_indicators, validate, value_types
 from pipeline.validate_scores import validate_scores
 from pipeline.values import TypedValue, table_style, type_row
 from schema.load import (
@@ -74,6 +74,11 @@ class Context:
     relations: Relations
     scores: ScoreConfig
     _required: dict = field(default_factory=dict, init=False, compare=False, repr=False)  # (form, year) -> indicators
+    value_types: dict = field(default_factory=dict, init=False, compare=False, repr=False)  # indicator id -> type
+
+    def __post_init__(self) -> None:
+        self.value_types.update(value_types(self.matcher.indicators_by_id))
+
     _typing: dict = field(default_factory=dict, init=False, compare=False, repr=False)  # indicator id -> typing
     _typed: Memo = field(default_factory=lambda: Memo(TYPED_ROWS_KEPT), init=False, compare=False, repr=False)
 
@@ -286,6 +291,7 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
         narrative=text,
         unit_expect=lambda unit: ctx.units.resolve(unit)[1],
         required=ctx.required(report["template"], report["year"]) if report["template"] else None,
+        types=ctx.value_types,
     )
     findings += validate(data, ctx.rules)
     lap("validate")

@@ -40,10 +40,13 @@ class ReportData:
     narrative: str = ""  # the report's running text, for the narrative-vs-table rule
     unit_expect: Callable[[str | None], str | None] = lambda _unit: None
     required: tuple[Indicator, ...] | None = None  # required_indicators, when the caller keeps them per form
+    types: dict[str, str] | None = None  # indicator id -> value type, when the caller keeps it per run
     by_id: dict[str, Fact] = field(init=False)
     by_kind: dict[str, list[Fact]] = field(init=False)  # value_kind -> facts, in row order
 
     def __post_init__(self) -> None:
+        if self.types is None:
+            self.types = value_types(self.indicators)
         self.by_id, self.by_kind = {}, {}
         for f in self.facts:
             if f.indicator_id and f.indicator_id not in self.by_id:
@@ -137,9 +140,13 @@ def _row_no(f: Fact) -> int:
     return f.row_no
 
 
+def value_types(indicators: dict[str, Indicator]) -> dict[str, str]:
+    """Indicator id -> value type: the rules ask it of every row, a dict answers at once."""
+    return {i.id: i.type for i in indicators.values()}
+
+
 def _type(d: ReportData, f: Fact) -> str | None:
-    ind = d.indicators.get(f.indicator_id or "")
-    return ind.type if ind else None
+    return d.types.get(f.indicator_id)  # type: ignore[union-attr,arg-type]
 
 
 @row_rule("percent_range", kinds=("percent",))
@@ -189,9 +196,9 @@ def unit_type_mismatch(d: ReportData) -> Iterator[Hit]:
     report prints a handful of unit cells, each read once, and most rows stop at the
     indicator's type."""
     printed: dict[str | None, str | None] = {}  # unit cell -> the kind it names
+    types = d.types or {}
     for f in d.facts:
-        ind = d.indicators.get(f.indicator_id) if f.indicator_id else None
-        kind = ind.type if ind else None
+        kind = types.get(f.indicator_id)  # type: ignore[arg-type]
         if kind != "count" and kind != "percent":
             continue
         unit = f.unit_raw
@@ -354,8 +361,9 @@ def missing_required(d: ReportData) -> Iterator[Hit]:
     if not d.template:
         return
     required = d.required if d.required is not None else required_indicators(d.indicators, d.template, d.year)
-    missing = [i.id for i in required if i.id not in d.by_id]
-    blank = [i.id for i in required if i.id in d.by_id and d.by_id[i.id].value_kind == "empty"]
+    by_id = d.by_id
+    missing = [i.id for i in required if i.id not in by_id]
+    blank = [i.id for i in required if (f := by_id.get(i.id)) is not None and f.value_kind == "empty"]
     if missing or blank:
 
         def show(ids: list[str]) -> str:
