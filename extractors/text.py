@@ -15,6 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from extractors.base import Document, ExtractionError, RawRow, RawTable, TextBlock
+from normalize.memo import Memo
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,12 @@ def _pipe_cells(line: str) -> tuple[str, ...] | None:
 _FOOTNOTE = re.compile(r"^\s*<sup>\s*\w{1,3}\s*</sup>")
 
 
+# A table line's cells, by the line: the rows of a form repeat report after report, and
+# one tuple for all of them makes every later lookup of the row (assembly reads each
+# distinct row once) compare and hash strings already hashed.
+_CELLS: Memo[str, tuple[str, ...]] = Memo(65_536)
+
+
 def extract_text(data: bytes, settings: TextSettings = SETTINGS) -> Document:
     text, encoding = decode(data, settings)
     lines = text.splitlines()
@@ -102,7 +109,9 @@ def extract_text(data: bytes, settings: TextSettings = SETTINGS) -> Document:
 
     for line_no, line in enumerate(lines, start=1):
         if "\t" in line:
-            cells: tuple[str, ...] | None = tuple(line.split("\t"))
+            cells: tuple[str, ...] | None = _CELLS.get(line)
+            if cells is None:
+                cells = _CELLS.keep(line, tuple(line.split("\t")))
         else:
             cells = _pipe_cells(line)
             if cells is not None and _PIPE_RULE.match(line):
