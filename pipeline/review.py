@@ -58,7 +58,7 @@ def review_rows(out_dir: Path, below: float) -> list[dict]:
 
     groups: dict[tuple[str, str | None], dict] = {}
     columns = ["source_file", "section", "label_raw", "indicator_id", "match_score", "match_method"]
-    for f in scan(out_dir / "facts.parquet", columns, weak):
+    for f in scan(out_dir / "facts.parquet", columns, weak, where_reads=["match_method", "match_score"]):
         g = groups.setdefault(
             (f["label_raw"], f["section"]),
             {

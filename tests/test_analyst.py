@@ -225,3 +225,32 @@ def test_quality_report_of_a_backfill_lists_every_failed_file_and_the_first_othe
     assert "the first 2 and every failed one are listed; 1 more in reports.parquet" in page
     agencies = page.split("aria-label='Matched share per agency'")[1].split("</svg>")[0]
     assert agencies.count("<rect") == 3  # the chart still counts every agency
+
+
+def test_a_filtered_scan_reads_only_the_row_groups_it_keeps_from(tmp_path, monkeypatch):
+    """The HTML report's weak matches are a handful among a run's facts: each row group is
+    filtered on the columns the filter reads, and read whole only when a row passes."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from pipeline.read_output import scan
+
+    path = tmp_path / "facts.parquet"
+    methods = ["exact"] * 4 + ["exact", "unmatched", "fuzzy", "exact"] + ["exact"] * 4
+    table = pa.table({"match_method": methods, "label_raw": [f"label {i}" for i in range(12)]})
+    pq.write_table(table, path, row_group_size=4)
+    read = []
+    original = pq.ParquetFile.read_row_group
+    monkeypatch.setattr(
+        pq.ParquetFile,
+        "read_row_group",
+        lambda self, i, columns: read.append((i, columns)) or original(self, i, columns),
+    )
+
+    def weak(b):
+        return pc.not_equal(b["match_method"], "exact")
+
+    got = list(scan(path, ["label_raw", "match_method"], weak, where_reads=["match_method"]))
+    assert got == list(scan(path, ["label_raw", "match_method"], weak))  # what the batched scan finds
+    assert [g["label_raw"] for g in got] == ["label 5", "label 6"]
+    assert [i for i, columns in read if "label_raw" in columns] == [1]  # the other groups: one column read
