@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from extractors.base import Document, ExtractionError, RawRow, RawTable, TextBlock
 from extractors.sniff import sniff_format
-from extractors.text import extract_text
 
 Reader = Callable[[bytes], Document]
 
@@ -20,13 +20,20 @@ _REFUSED = {
 }
 
 
-def _readers() -> dict[str, Reader]:
-    # Imported here: a batch of text files never pays for loading pdfplumber or openpyxl.
-    from extractors.docx import extract_docx
-    from extractors.pdf import extract_pdf
-    from extractors.xlsx import extract_xlsx
+# Each reader is imported when its format first comes: a batch of text files never pays
+# for loading pdfplumber, pypdfium2, openpyxl or python-docx (0.3 s in every worker, the
+# first text report's cost ten times over).
+_READERS = {
+    "txt": ("extractors.text", "extract_text"),
+    "docx": ("extractors.docx", "extract_docx"),
+    "pdf": ("extractors.pdf", "extract_pdf"),
+    "xlsx": ("extractors.xlsx", "extract_xlsx"),
+}
 
-    return {"txt": extract_text, "docx": extract_docx, "pdf": extract_pdf, "xlsx": extract_xlsx}
+
+def _reader(fmt: str) -> Reader | None:
+    where = _READERS.get(fmt)
+    return None if where is None else getattr(importlib.import_module(where[0]), where[1])
 
 
 def detect_format(data: bytes, suffix: str) -> str:
@@ -37,7 +44,7 @@ def extract(data: bytes, fmt: str) -> Document:
     """Read a file already sniffed as `fmt`. Raises ExtractionError with a one-line reason."""
     if fmt in _REFUSED:
         raise ExtractionError(_REFUSED[fmt])
-    reader = _readers().get(fmt)
+    reader = _reader(fmt)
     if reader is None:
         raise ExtractionError(f"{fmt.upper()} reports are not readable by this version of cchc")
     return reader(data)

@@ -429,3 +429,21 @@ def test_a_chunks_files_are_written_as_one_piece_and_in_order(tmp_path):
     got = pq.read_table(tmp_path / "facts.parquet").select(["source_file", "row_no"]).to_pylist()
     want = [("chunk", i) for i in range(5)] + [("other", 0), ("other", 1), ("chunk", 5)]
     assert [(r["source_file"], r["row_no"]) for r in got] == want
+
+
+def test_a_text_report_loads_no_reader_of_other_formats():
+    """Every worker imported pdfplumber, pypdfium2, openpyxl and python-docx on its first
+    file, text or not: 0.3 s each, ten times a text report's own cost."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from pipeline.run_file import Context, ingest_file\n"
+        "result = ingest_file(Path(sys.argv[1]), Path(sys.argv[1]).parent, Context.load())\n"
+        "print(result.report['status'], len(result.facts))\n"
+        "print(*sorted(m for m in ('pdfplumber', 'pypdfium2', 'openpyxl', 'docx') if m in sys.modules))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(SEED["001"])], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    status, loaded = done.stdout.split("\n")[:2]
+    assert status == "ok 185" and loaded == "", done.stderr
