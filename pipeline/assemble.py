@@ -218,6 +218,10 @@ def _continuation(c: RoleCells, prev: _Draft | None, after_break: bool, judge: J
     starts_mid_sentence = label[:1].islower() or label[:1].isdigit()
     if starts_mid_sentence and not prev.cells.label.endswith(_SENTENCE_END):
         return "continuation_label"
+    # A bracketed remark alone right after a page break ("Số đơn vị sự nghiệp trực thuộc sở
+    # ngành" + "(nếu có)") ends the label above: no label of the forms is a remark alone.
+    if after_break and label.startswith("(") and label.endswith(")"):
+        return "continuation_label"
     if after_break and label and judge is not None and judge(prev.cells.label, label):
         return "continuation_label_schema"
     return None

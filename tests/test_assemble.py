@@ -247,3 +247,24 @@ def test_a_report_without_a_statistics_table_is_not_taken_for_one(ctx):
     got = ingest_file(SEED["004"], SEED["004"].parent, ctx)
     rules = {f["rule"] for f in got.findings}
     assert "no_statistics_table" in rules and "statistics_table_unrecognised" not in rules
+
+
+def test_a_bracketed_remark_cut_off_by_a_page_break_ends_the_label_above(tmp_path, ctx):
+    """The label above, without its remark, is itself an indicator's (002 prints it so), so
+    the schema cannot tell that they belong together; the brackets do."""
+    text = SEED["001"].read_text(encoding="utf-8")
+    label = "Số người làm việc tại các đơn vị sự nghiệp công lập tự chủ hoàn toàn"
+    row = f"4\t{label} (nếu có)\t\t\t"
+    cut = f"4\t{label}\t\t\t\n\n\n\n\t(nếu có)\t\t\t"
+    assert text.count(row) == 1
+    whole = ingest_file(SEED["001"], SEED["001"].parent, ctx)
+    path = tmp_path / "001.txt"
+    path.write_text(text.replace(row, cut), encoding="utf-8")
+    got = ingest_file(path, tmp_path, ctx)
+    compared = ("label_raw", "indicator_id", "value_num")
+    assert [tuple(f[c] for c in compared) for f in got.facts] == [tuple(f[c] for c in compared) for f in whole.facts]
+    (joined,) = [f for f in got.facts if f["label_raw"] == f"{label} (nếu có)"]
+    assert "continuation_label" in joined["repairs"]
+    # not after a break: a row of its own, as printed
+    path.write_text(text.replace(row, cut.replace("\n\n\n\n", "\n")), encoding="utf-8")
+    assert any(f["label_raw"] == "(nếu có)" for f in ingest_file(path, tmp_path, ctx).facts)
