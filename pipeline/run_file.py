@@ -49,7 +49,7 @@ from schema.load import (
     load_templates,
     load_units,
 )
-from schema.match import Match, Matcher, Query
+from schema.match import Match, Matcher
 from schema.registry import AgencyRegistry
 
 if TYPE_CHECKING:
@@ -350,7 +350,8 @@ def _continued(st: StatsTable) -> Finding:
 
 def _match(rows: list[TableRow], ctx: Context, report: dict, findings: list[Finding]) -> list[Match]:
     by_no = {r.row_no: r for r in rows}
-    queries = [Query(r.label, r.section, by_no[r.parent_row_no].label if r.parent_row_no else None) for r in rows]
+    # plain tuples, each a Query's fields: see Matcher.match
+    queries = [(r.label, r.section, by_no[r.parent_row_no].label if r.parent_row_no else None) for r in rows]
     result = ctx.matcher.match(queries, ctx.templates)
     report["template"] = result.template
     matches = list(result.matches)
