@@ -270,7 +270,7 @@ class OutputWriter:
         # Not yet written, in input order: tables (from workers, from an earlier run), then
         # dict rows, converted together (a conversion has a fixed cost; a file has few findings).
         self.pending: dict[str, list[pa.Table | Rows]] = {name: [] for name in SCHEMAS}
-        self.rows: dict[str, list[dict]] = {name: [] for name in SCHEMAS}
+        self.rows: dict[str, list] = {name: [] for name in SCHEMAS}  # dicts; Facts for facts
         self.pending_rows: dict[str, int] = dict.fromkeys(SCHEMAS, 0)
         self.counts: dict[str, int] = dict.fromkeys(SCHEMAS, 0)  # rows added, written or not
 
