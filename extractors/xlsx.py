@@ -73,17 +73,33 @@ def _cell_text(cell) -> str:
         number_format = cell.number_format or ""
         # Excel keeps 15 significant digits: 0.1 + 0.2 is 0.3 to it, 0.30000000000000004 to Python
         d = Decimal(value if isinstance(value, int) else format(value, ".15g"))
-        d *= 100 if "%" in number_format else 1
+        percent = _is_percent(number_format)
+        d *= 100 if percent else 1
         places = _decimal_places(number_format)
         if places is not None:  # as the sheet shows it: a rate computed by a formula, 7/21 as 33,33 %
             d = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-        return _decimal_comma(d) + ("%" if "%" in number_format else "")
+        return _decimal_comma(d) + ("%" if percent or _shows_percent_sign(number_format) else "")
     if isinstance(value, dt.datetime | dt.date):
         return value.strftime("%d/%m/%Y")
     return str(value)
 
 
 _FIXED = re.compile(r"^[#,]*0+(?:\.(0+))?%?$")
+# What a number format prints as is: a quoted text, an escaped character, a [colour] or
+# [condition]. A "%" there is a sign, not a percent format: 99.5 under 0.0"%" shows
+# "99.5%", where 0.995 under 0.0% shows "99.5%" too.
+_LITERAL = re.compile(r'"[^"]*"|\\.|\[[^\]]*\]')
+
+
+def _is_percent(number_format: str) -> bool:
+    """The format multiplies by 100: a "%" outside quotes, escapes and brackets."""
+    return "%" in _LITERAL.sub("", number_format.split(";")[0])
+
+
+def _shows_percent_sign(number_format: str) -> bool:
+    """A literal "%" the format prints after the number (0.0"%", 0.0\\%)."""
+    first = number_format.split(";")[0]
+    return "%" in first and not _is_percent(first)
 
 
 def _decimal_places(number_format: str) -> int | None:

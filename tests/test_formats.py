@@ -251,3 +251,17 @@ def test_excel_numbers_are_written_as_the_sheet_shows_them(tmp_path, ctx, text_v
     assert (rate["value_raw"], rate["value_num"], rate["value_kind"]) == ("33,33%", 33.33, "percent")
     assert len(counts) > 5 and all("," not in f["value_raw"] for f in got if f["value_kind"] == "count")
     assert [f["value_num"] for f in got] == [f["value_num"] for f in text_version["001"].facts]
+
+
+@pytest.mark.parametrize(("stored", "number_format"), [(7 / 21, "0.00%"), (33.33, '0.00"%"'), (33.33, "0.00\\%")])
+def test_an_excel_percent_sign_is_a_percent_format_only_outside_quotes(tmp_path, ctx, stored, number_format):
+    """0.3333 under 0.00% and 33.33 under 0.00"%" both show "33.33%": the second was read as
+    3333 %, its quoted sign taken for a percent format."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(FIXTURES / "001.xlsx")
+    wb.active["D7"].value, wb.active["D7"].number_format = stored, number_format
+    wb.save(tmp_path / "001.xlsx")
+    got = ingest_file(tmp_path / "001.xlsx", tmp_path, ctx).facts
+    (rate,) = [f for f in got if f["label_raw"].startswith("Tỷ lệ hoàn thành Kế hoạch CCHC")]
+    assert (rate["value_raw"], rate["value_num"], rate["value_kind"]) == ("33,33%", 33.33, "percent")
