@@ -158,15 +158,29 @@ def _readings(token: str) -> frozenset[Decimal]:
     return frozenset(out)
 
 
+# What a row can hold, one reading at a time. A count is never written with decimals: en
+# "1.000" is 1 written to three places, not a count of one. A rate is 0 to 100; a score
+# at most its maximum.
+def _whole(d: Decimal) -> bool:
+    return d.as_tuple().exponent >= 0
+
+
+def _rate(d: Decimal) -> bool:
+    return 0 <= d <= 100
+
+
+def _within(d: Decimal, upper: float) -> bool:
+    return d <= Decimal(str(upper))
+
+
 def _fits(d: Decimal, expect: Expect, percent: bool, upper: float | None) -> bool:
-    """Whether a reading is one the row can hold: a count is written without decimals
-    (as in `read_number`: en "1.000" is 1 to three places, never a count), a rate is at
-    most 100, a score at most its maximum."""
-    if expect is Expect.COUNT and d.as_tuple().exponent < 0:
-        return False
-    if (expect is Expect.PERCENT or percent) and not 0 <= d <= 100:
-        return False
-    return upper is None or d <= Decimal(str(upper))
+    """Whether the row can hold the reading: each thing it expects (a count, a rate, a
+    maximum) allows it."""
+    return (
+        (expect is not Expect.COUNT or _whole(d))
+        and (not (expect is Expect.PERCENT or percent) or _rate(d))
+        and (upper is None or _within(d, upper))
+    )
 
 
 def _style_reading(token: str, style: Style) -> Decimal | None:
@@ -228,17 +242,15 @@ def read_number(
             # is; the row 1197, which the column's convention does not write. Left empty.
             return Reading(None, "column_style_against_row", ordered)
     if expect is Expect.COUNT:
-        # A count is never written with decimals: keep the reading whose separator is not a
-        # decimal point (en "1.000" is 1 written to three places, not a count of one).
-        whole = [d for d in ordered if d.as_tuple().exponent >= 0]
+        whole = [d for d in ordered if _whole(d)]
         if len(whole) == 1:
             return Reading(whole[0], "count_is_whole", ordered)
     if expect is Expect.PERCENT or percent:
-        in_range = [d for d in ordered if 0 <= d <= 100]
+        in_range = [d for d in ordered if _rate(d)]
         if len(in_range) == 1:
             return Reading(in_range[0], "percent_within_100", ordered)
-    if upper is not None:  # a score cannot exceed its maximum: "1.225" of 2 is 1.225
-        in_range = [d for d in ordered if d <= Decimal(str(upper))]
+    if upper is not None:  # "1.225" of a score of at most 2 is 1.225
+        in_range = [d for d in ordered if _within(d, upper)]
         if len(in_range) == 1:
             return Reading(in_range[0], "within_maximum", ordered)
     return Reading(None, "ambiguous_separator", ordered)

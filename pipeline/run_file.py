@@ -74,13 +74,12 @@ class Context:
     relations: Relations
     scores: ScoreConfig
     _required: dict = field(default_factory=dict, init=False, compare=False, repr=False)  # (form, year) -> indicators
+    _typing: dict = field(default_factory=dict, init=False, compare=False, repr=False)  # indicator id -> typing
+    _typed: Memo = field(default_factory=lambda: Memo(TYPED_ROWS_KEPT), init=False, compare=False, repr=False)
     value_types: dict = field(default_factory=dict, init=False, compare=False, repr=False)  # indicator id -> type
 
     def __post_init__(self) -> None:
         self.value_types.update(value_types(self.matcher.indicators_by_id))
-
-    _typing: dict = field(default_factory=dict, init=False, compare=False, repr=False)  # indicator id -> typing
-    _typed: Memo = field(default_factory=lambda: Memo(TYPED_ROWS_KEPT), init=False, compare=False, repr=False)
 
     def required(self, template: str, year: int | None) -> tuple[Indicator, ...]:
         """The indicators a report of this form and year must fill, worked out once a run."""
