@@ -46,20 +46,21 @@ def find_shape(table: RawTable, layout: Layout, max_header_rows: int = 3) -> Tab
         first = [layout.role_of(c) for c in rows[start].cells]
         if "label" not in first or ("stt" not in first and "value" not in first):
             continue
-        n = max(len(r.cells) for r in rows[start : start + 2])
+        # A header cell's words wrapped onto a row of their own ("Chỉ tiêu thống kê (Sử dụng
+        # trong kỳ" + "báo cáo hàng quý, 6 tháng, năm)") sit between the first header row
+        # and the row of role words below it: part of the header, naming no column.
+        wrapped = int(
+            start + 2 < len(rows) and _wraps_header(rows[start + 1], layout) and _is_role_row(rows[start + 2], layout)
+        )
+        n = max(len(r.cells) for r in rows[start : start + 2 + wrapped])
         roles: list[str | None] = [*first, *([None] * (n - len(first)))]
         used = 1
-        if start + 1 < len(rows):
-            below = rows[start + 1].cells
-            below_roles = [layout.role_of(c) for c in below]
-            # A second header row holds only role words ("Đơn vị tính", "Số liệu").
-            if any(below_roles) and all(
-                r is not None or not clean_cell(c) for c, r in zip(below, below_roles, strict=True)
-            ):
-                used = 2
-                for i, r in enumerate(below_roles):
-                    if r is not None and i < n:
-                        roles[i] = r
+        below_at = start + 1 + wrapped
+        if below_at < len(rows) and _is_role_row(rows[below_at], layout):
+            used = 2 + wrapped
+            for i, r in enumerate(map(layout.role_of, rows[below_at].cells)):
+                if r is not None and i < n:
+                    roles[i] = r
         # A merged header cell gives its role to the columns it covers (Word's gridSpan),
         # unless a lower header row names them.
         for header in rows[start : start + used]:
@@ -76,6 +77,19 @@ def find_shape(table: RawTable, layout: Layout, max_header_rows: int = 3) -> Tab
         keys = tuple(tuple(map(loose_key, r.cells)) for r in rows[start : start + used])
         return TableShape(tuple(roles), start + used, keys)
     return None
+
+
+def _is_role_row(row: RawRow, layout: Layout) -> bool:
+    """A second header row: only role words ("Đơn vị tính", "Số liệu")."""
+    roles = [layout.role_of(c) for c in row.cells]
+    return any(roles) and all(r is not None or not clean_cell(c) for c, r in zip(row.cells, roles, strict=True))
+
+
+def _wraps_header(row: RawRow, layout: Layout) -> bool:
+    """Text naming no column: what a header cell wrapped onto a row of its own leaves. Only
+    taken as such above a row of role words, which no row of data ever stands above."""
+    texts = [t for t in map(clean_cell, row.cells) if t]
+    return bool(texts) and not any(map(layout.role_of, texts))
 
 
 @dataclass(frozen=True)

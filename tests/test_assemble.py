@@ -242,6 +242,52 @@ def test_a_statistics_table_with_an_unknown_header_word_is_reported_not_lost_qui
     assert "no label column" in finding["message"] and "schema/layout.yaml" in finding["message"]
 
 
+def _cut_labels(text: str, rows: int) -> str:
+    """The first `rows` numbered rows with a label of five words or more cut in two by a page
+    break, the second half on a row of its own (as a row allowed to break across pages
+    comes out of Word)."""
+    out, cut = [], 0
+    for line in text.split("\n"):
+        cells = line.split("\t")
+        words = cells[1].split() if len(cells) >= 4 else []
+        if cut < rows and cells[0][:1].isdigit() and len(words) >= 5:
+            cut += 1
+            half = len(words) // 2
+            out += ["\t".join([cells[0], " ".join(words[:half]), *cells[2:]]), "", "", ""]
+            line = "\t".join(["", " ".join(words[half:]), *[""] * (len(cells) - 2)])
+        out.append(line)
+    return "\n".join(out)
+
+
+def test_an_unrecognised_statistics_table_is_reported_though_its_labels_are_cut(tmp_path, ctx):
+    """Three labels cut: 5 of the first dozen named an indicator, short of the 8 asked, and
+    the table went to tables.parquet with the report "ok"."""
+    text = SEED["003"].read_text(encoding="utf-8").replace("Chỉ tiêu thống kê", "Hạng mục")
+    path = tmp_path / "report.txt"
+    path.write_text(_cut_labels(text, 3), encoding="utf-8")
+    got = ingest_file(path, tmp_path, ctx)
+    assert not got.facts and got.report["status"] == "warning"
+    assert [f["rule"] for f in got.findings if f["severity"] == "error"] == ["statistics_table_unrecognised"]
+
+
+def test_a_header_cell_wrapped_onto_a_row_of_its_own_stays_header(tmp_path, ctx):
+    """The label column's header words on two rows, above the row of role words: the
+    table was not recognised at all (its second row named no column)."""
+    text = SEED["003"].read_text(encoding="utf-8")
+    header = "\tChỉ tiêu thống kê (Sử dụng trong kỳ báo cáo hàng quý, 6 tháng, năm)\tKết quả thống kê\t\tGhi chú\n"
+    wrapped = (
+        "\tChỉ tiêu thống kê (Sử dụng trong kỳ\tKết quả thống kê\t\tGhi chú\n\tbáo cáo hàng quý, 6 tháng, năm)\t\t\t\n"
+    )
+    assert text.count(header) > 1  # repeated at every page break, and wrapped in each
+    path = tmp_path / "report.txt"
+    path.write_text(text.replace(header, wrapped), encoding="utf-8")
+    whole = ingest_file(SEED["003"], SEED["003"].parent, ctx)
+    got = ingest_file(path, tmp_path, ctx)
+    assert [(f["label_raw"], f["indicator_id"], f["value_num"]) for f in got.facts] == [
+        (f["label_raw"], f["indicator_id"], f["value_num"]) for f in whole.facts
+    ]
+
+
 def test_a_report_without_a_statistics_table_is_not_taken_for_one(ctx):
     """004, the PAR-Index analysis: thirteen tables of scores, agencies and decisions."""
     got = ingest_file(SEED["004"], SEED["004"].parent, ctx)
