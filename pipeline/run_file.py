@@ -355,6 +355,13 @@ def _match(rows: list[TableRow], ctx: Context, report: dict, findings: list[Find
     report["template"] = result.template
     matches = list(result.matches)
     for r, m in zip(rows, matches, strict=True):
+        yielded = ""
+        if m.yielded:  # nearest to an indicator that a row printing its label in full holds
+            ind_id, at = m.yielded
+            holder = (
+                f"row {rows[at].row_no} ('{rows[at].label}')" if at is not None else "a row printing its label in full"
+            )
+            yielded = f"; nearer still is {ind_id}, which {holder} names"
         if m.method == "unmatched":
             names = ", ".join(f"{i} ({s:.0f})" for i, s in m.candidates)
             findings.append(
@@ -362,7 +369,7 @@ def _match(rows: list[TableRow], ctx: Context, report: dict, findings: list[Find
                     rule="unmatched_label",
                     severity="warning",
                     row_no=r.row_no,
-                    message=f"no indicator for '{r.label}'; nearest: {names or 'none'}",
+                    message=f"no indicator for '{r.label}'; nearest: {names or 'none'}{yielded}",
                 )
             )
         elif m.needs_review:
@@ -374,7 +381,7 @@ def _match(rows: list[TableRow], ctx: Context, report: dict, findings: list[Find
                     row_no=r.row_no,
                     indicator_id=m.indicator_id,
                     message=f"'{r.label}' matched {m.indicator_id} at {m.score:.0f}; "
-                    f"runner-up {runner_up}: confirm in schema/overrides.csv",
+                    f"runner-up {runner_up}{yielded}: confirm in schema/overrides.csv",
                 )
             )
     return matches

@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import copy
 import re
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import NamedTuple
 
@@ -86,6 +86,9 @@ class Match:
     method: str  # exact | alias | fuzzy | manual | unmatched
     candidates: tuple[tuple[str, float], ...] = ()  # best three (id, score), for findings and review
     needs_review: bool = False
+    # The indicator this row was nearest to, left to a row that names it for sure, and that
+    # row's position among the report's rows when one took it (see Matcher._assign).
+    yielded: tuple[str, int | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -385,22 +388,92 @@ class Matcher:
 
     def _assign(self, queries: list[Query], s: _Scores, templates: set[str] | None) -> list[Match]:
         preferred = self._in_template(templates)
+        # A row matched by likeness never takes an indicator that rows naming it word for
+        # word will need: a label cut short by a page break ("Liên thông từ UBND tỉnh đến",
+        # "Tổng số người làm việc") is nearest a sibling printed in full further on, and took
+        # it first, pushing that row onto another sibling or sharing the indicator with it.
+        reserved = self._reserved(s, preferred)
+        free = ~reserved
         taken: set[str] = set()
         out: list[Match] = []
         previous = -1  # schema position of the last matched row: template order breaks ties
         for qi, q in enumerate(queries):
             match = self._manual(q, s.keys[qi])
             if match is None:
-                # The report's own form first; any form when nothing there is close enough
-                # (a district may print a row of the department form).
-                match = self._best(qi, s, preferred, taken, previous)
-                if match.indicator_id is None and templates:
-                    match = self._best(qi, s, None, taken, previous)
+                match = self._pick(qi, s, preferred, templates, taken, previous)
+                if match.method == "fuzzy" and reserved[self._position[match.indicator_id]]:  # type: ignore[index]
+                    other = self._pick(qi, s, preferred & free, templates, taken, previous, free)
+                    match = replace(other, needs_review=other.method == "fuzzy", yielded=(match.indicator_id, None))  # type: ignore[arg-type]
             out.append(match)
             if match.indicator_id:
                 taken.add(match.indicator_id)
                 previous = self._position[match.indicator_id]
+        holder = {m.indicator_id: qi for qi, m in enumerate(out) if m.indicator_id and m.method != "fuzzy"}
+        for qi, m in enumerate(out):
+            if m.yielded:
+                out[qi] = replace(m, yielded=(m.yielded[0], holder.get(m.yielded[0])))
+        self._one_row_each(s, out, preferred, templates)
         return out
+
+    def _reserved(self, s: _Scores, preferred: np.ndarray) -> np.ndarray:
+        """The indicators that rows naming them word for word will need: all of a label's
+        indicators in the report's form when the report prints the label at least as many
+        times (002 prints its district block and its commune block in the same words)."""
+        mask = np.zeros(len(self.indicators), dtype=bool)
+        for key, n in Counter(s.keys).items():
+            exact = self._exact.get(key)
+            if exact:
+                own = [i for i in exact if preferred[i]] or exact
+                if n >= len(own):
+                    mask[own] = True
+        return mask
+
+    def _pick(
+        self,
+        qi: int,
+        s: _Scores,
+        preferred: np.ndarray,
+        templates: set[str] | None,
+        taken: set[str],
+        previous: int,
+        anywhere: np.ndarray | None = None,
+    ) -> Match:
+        """The report's own form first; any form (`anywhere`) when nothing there is close
+        enough (a district may print a row of the department form)."""
+        match = self._best(qi, s, preferred, taken, previous)
+        if match.indicator_id is None and templates:
+            match = self._best(qi, s, anywhere, taken, previous)
+        return match
+
+    @cached_property
+    def _ids(self) -> np.ndarray:
+        return np.array([i.id for i in self.indicators])
+
+    def _one_row_each(self, s: _Scores, out: list[Match], preferred: np.ndarray, templates: set[str] | None) -> None:
+        """Two fuzzy rows never share an indicator (a label cut in two, both halves nearest
+        the same one): the higher score keeps it (the first, between equals); the other is
+        matched again among the indicators no row holds, unmatched when none is close."""
+        rows_of: dict[str, list[int]] = {}
+        for qi, m in enumerate(out):
+            if m.indicator_id:
+                rows_of.setdefault(m.indicator_id, []).append(qi)
+        moved: list[tuple[int, str, int]] = []  # (row, indicator it yields, row keeping it)
+        for ind_id, rows in rows_of.items():
+            if len(rows) < 2 or all(out[qi].method != "fuzzy" for qi in rows):
+                continue
+            keeper = max(rows, key=lambda qi: (out[qi].method != "fuzzy", out[qi].score, -qi))
+            moved += [(qi, ind_id, keeper) for qi in rows if out[qi].method == "fuzzy" and qi != keeper]
+        if not moved:
+            return
+        held = np.isin(self._ids, [m.indicator_id for m in out if m.indicator_id])
+        for qi, ind_id, keeper in sorted(moved):
+            previous = (
+                next((self._position[m.indicator_id] for m in out[qi - 1 :: -1] if m.indicator_id), -1) if qi else -1
+            )
+            match = self._pick(qi, s, preferred & ~held, templates, set(), previous, ~held)
+            out[qi] = replace(match, needs_review=match.indicator_id is not None, yielded=(ind_id, keeper))
+            if match.indicator_id:
+                held[self._position[match.indicator_id]] = True
 
     def _best(self, qi: int, s: _Scores, allowed: np.ndarray | None, taken: set[str], previous: int) -> Match:
         row = s.per_ind[qi]
@@ -478,13 +551,11 @@ class Matcher:
 
     def continues(self, previous: str, fragment: str) -> bool:
         """Whether `fragment` is the rest of the label `previous`, cut by a page break: the
-        joined label names an indicator exactly (label or alias) and neither half does."""
+        joined label names an indicator exactly (label or alias) and `previous` does not.
+        The fragment may name one itself: "Liên thông từ UBND tỉnh đến" + "UBND cấp huyện",
+        a group header of the same section (only a fragment without STT or value is asked)."""
         exact = self._exact
-        return (
-            self.key(f"{previous} {fragment}") in exact
-            and self.key(previous) not in exact
-            and self.key(fragment) not in exact
-        )
+        return self.key(f"{previous} {fragment}") in exact and self.key(previous) not in exact
 
     def indicator(self, indicator_id: str) -> Indicator:
         return self._by_id[indicator_id]

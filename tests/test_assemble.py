@@ -295,6 +295,23 @@ def test_a_report_without_a_statistics_table_is_not_taken_for_one(ctx):
     assert "no_statistics_table" in rules and "statistics_table_unrecognised" not in rules
 
 
+def test_a_label_cut_before_words_that_are_a_label_themselves_is_joined(tmp_path, ctx):
+    """ "Liên thông từ UBND tỉnh đến" + page break + "UBND cấp huyện": the second half is a
+    group header of the same section word for word, so the schema's judge refused the
+    join; the first half then took the commune row's indicator by likeness."""
+    text = SEED["000"].read_text(encoding="utf-8")
+    row = "\tLiên thông từ UBND tỉnh đến UBND cấp huyện\tCó = 1 Không = 0\t1\t"
+    cut = "\tLiên thông từ UBND tỉnh đến\tCó = 1 Không = 0\t1\t\n\n\n\n\tUBND cấp huyện\t\t\t"
+    assert text.count(row) == 1
+    path = tmp_path / "report.txt"
+    path.write_text(text.replace(row, cut), encoding="utf-8")
+    whole = ingest_file(SEED["000"], SEED["000"].parent, ctx)
+    got = ingest_file(path, tmp_path, ctx)
+    assert [(f["label_raw"], f["indicator_id"], f["value_num"]) for f in got.facts] == [
+        (f["label_raw"], f["indicator_id"], f["value_num"]) for f in whole.facts
+    ]
+
+
 def test_a_bracketed_remark_cut_off_by_a_page_break_ends_the_label_above(tmp_path, ctx):
     """The label above, without its remark, is itself an indicator's (002 prints it so), so
     the schema cannot tell that they belong together; the brackets do."""

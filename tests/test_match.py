@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import random
 import unicodedata
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
 
@@ -151,6 +152,55 @@ def test_typos_reach_the_same_id_or_stay_unmatched(seed_rows, seed_matches, matc
                 assert g.indicator_id in (w.indicator_id, None), (q.label, w.indicator_id, g.indicator_id)
                 right += g.indicator_id == w.indicator_id
     assert right / total >= 0.95, (right, total)
+
+
+def test_a_district_printing_its_rows_clean_keeps_each_block_on_its_own_ids(seed_rows, matcher):
+    """002 prints its district-level row "…(Sử dụng chữ ký số, chứng thư số và gửi trên môi
+    trường điện tử)." with the last words twice, and the schema had taken that for the
+    label: a district that printed it once had its district figures put on the commune
+    indicators and its commune figures on the district ones."""
+    tail = "). và gửi trên môi trường điện tử)."
+    rows = seed_rows["002"]
+    assert sum(r.label.endswith(tail) for r in rows) == 1
+    got = matcher.match(queries(rows, lambda r: r.label.replace(tail, ").")), ["huyen_2023"]).matches
+    sent = [m.indicator_id for r, m in zip(rows, got, strict=True) if r.label.startswith("- Số lượng văn bản được gửi")]
+    stem = "vii.so_luong_van_ban_duoc_gui_hoan_toan_duoi_dang_dien_tu_"
+    assert sent == [f"{stem}su_dung", f"{stem}va_song", f"{stem}su_dung_cap_xa", f"{stem}va_song_cap_xa"]
+
+
+def test_a_label_cut_short_never_shares_an_indicator_with_the_row_naming_it(matcher):
+    """ "Liên thông từ UBND tỉnh đến" (the rest on the next page) is nearest the commune
+    sibling, which the next row names exactly: both rows carried it, and the validators
+    read the cut one. It yields, and is left unmatched (the district sibling scores 78)."""
+    parent = "Tham gia Hệ thống hợp trực tuyến của tỉnh"
+    got = matcher.match(
+        [("Liên thông từ UBND tỉnh đến", "VII", parent), ("Liên thông từ UBND tỉnh đến UBND cấp xã.", "VII", parent)],
+        ["huyen_2023"],
+    ).matches
+    assert got[1].indicator_id == "vii.lien_thong_tu_ubnd_tinh_den_ubnd_cap_xa" and got[1].method == "exact"
+    assert got[0].indicator_id is None and got[0].yielded == ("vii.lien_thong_tu_ubnd_tinh_den_ubnd_cap_xa", 1)
+
+
+@given(data=st.data())
+@settings(max_examples=150, deadline=None)
+def test_a_label_cut_in_two_rows_never_gives_one_indicator_two_rows(data, seed_rows, matcher):
+    """Any label of the seeds cut at any word into two rows: a half matched by likeness never
+    carries an indicator another row carries (two rows may, when both name it word for word:
+    a half "UBND cấp huyện" and the group header of that name further on)."""
+    key = data.draw(st.sampled_from(sorted(TEMPLATE)))
+    rows = queries(seed_rows[key])
+    i = data.draw(st.sampled_from([i for i, q in enumerate(rows) if len(q.label.split()) >= 3]))
+    words = rows[i].label.split()
+    k = data.draw(st.integers(1, len(words) - 1))
+    cut = [
+        *rows[:i],
+        rows[i]._replace(label=" ".join(words[:k])),
+        rows[i]._replace(label=" ".join(words[k:])),
+        *rows[i + 1 :],
+    ]
+    got = [m for m in matcher.match(cut, ["huyen_2023", "so_2023", "tinh_2023"]).matches if m.indicator_id]
+    rows_of = Counter(m.indicator_id for m in got)
+    assert not [m for m in got if rows_of[m.indicator_id] > 1 and m.method == "fuzzy"], (key, words[:k], words[k:])
 
 
 def test_a_label_missing_from_the_schema_is_not_silently_given_a_neighbour():
