@@ -341,6 +341,22 @@ def narrative_mismatch(d: ReportData) -> Iterator[Hit]:
                 )
 
 
+@rule("indicator_repeated")
+def indicator_repeated(d: ReportData) -> Iterator[Hit]:
+    """Two rows read as one indicator with different values (the report prints its label
+    twice; the schema has it once): which is the form's row the report does not settle,
+    and the relations above read the first."""
+    for f in d.facts:
+        first = d.by_id.get(f.indicator_id) if f.indicator_id else None
+        if first is not None and first is not f and (f.value_num, f.value_text) != (first.value_num, first.value_text):
+            yield Hit(
+                f"{_label(f)} = {f.value_raw} is read as {f.indicator_id}, and so is {_label(first)} = "
+                f"{first.value_raw}: which of the two is the form's row is not settled",
+                f.row_no,
+                f.indicator_id,
+            )
+
+
 # --- completeness ----------------------------------------------------------------------
 
 

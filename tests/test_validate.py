@@ -123,6 +123,16 @@ def test_ranges(ctx, tmp_path, rule, edit, words):
     assert not by_rule(run(ctx, tmp_path, "000"), rule)
 
 
+def test_an_indicator_printed_twice_with_two_values_is_said(ctx, tmp_path):
+    row = "\tSố văn bản chỉ đạo CCHC đã ban hành\tVăn bản\t5\t"
+    (f,) = by_rule(run(ctx, tmp_path, "001", (row, f"{row}\n{row.replace('5', '6')}")), "indicator_repeated")
+    assert f["severity"] == "warning" and f["indicator_id"] == "i.so_van_ban_chi_dao_cchc_da_ban_hanh"
+    assert "= 6 is read as" in f["message"] and "= 5: which of the two" in f["message"]
+    assert not by_rule(run(ctx, tmp_path, "001", (row, f"{row}\n{row}")), "indicator_repeated")  # the same row twice
+    for key in ("000", "001", "002", "003"):
+        assert not by_rule(run(ctx, tmp_path, key), "indicator_repeated"), key
+
+
 def test_completeness_is_one_finding_per_report(ctx, tmp_path):
     (f,) = by_rule(run(ctx, tmp_path, "001"), "missing_required")
     assert f["severity"] == "info" and f["row_no"] is None and "form so_2023" in f["message"]
