@@ -212,7 +212,10 @@ _SENTENCE_END = (".", ":", ";", "!", "?")
 
 
 # Decides whether `label` continues `previous` when the text alone cannot: a fragment that
-# starts with a capital right after a page break ("…đã tích hợp lên" + "Cổng DVC quốc gia").
+# starts with a capital ("…đã tích hợp lên" + "Cổng DVC quốc gia"). Asked with or without a
+# page break seen between them: a Word table keeps the halves of a row cut in a PDF and
+# converted back as two rows, with no trace of the break (the judge's own test, that the
+# joined label is an indicator's and the first half is not, is what makes it safe).
 # The pipeline passes one built on the indicator schema; assembly itself knows no schema.
 JoinJudge = Callable[[str, str], bool]
 
@@ -236,7 +239,7 @@ def _continuation(c: RoleCells, prev: _Draft | None, after_break: bool, judge: J
     # ngành" + "(nếu có)") ends the label above: no label of the forms is a remark alone.
     if after_break and label.startswith("(") and label.endswith(")"):
         return "continuation_label"
-    if after_break and label and judge is not None and judge(prev.cells.label, label):
+    if label and judge is not None and judge(prev.cells.label, label):
         return "continuation_label_schema"
     return None
 
