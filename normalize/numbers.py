@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from functools import lru_cache
@@ -133,6 +133,13 @@ _NUMBER_ONLY = re.compile(rf"^(?P<n>{_NUMBER})(?P<pct>\s*%)?$")
 _FRACTION = re.compile(rf"^(?P<a>{_NUMBER})\s*/\s*(?P<b>{_NUMBER})(?P<pct>\s*%)?(?:\s+(?P<rest>.+))?$")
 _QUALIFIED = re.compile(rf"^(?P<n>{_NUMBER})(?P<pct>\s*%)?\s*(?P<rest>[(\[A-Za-zÀ-ỹĐđ].*)$")
 _SPACE_GROUPED = re.compile(r"^[+-]?\d{1,3}(?: \d{3})+(?:,\d+)?$")
+# An answer, then what backs it: "Có (Kế hoạch số 12/KH-UBND)", "Không, chưa phát sinh".
+_THEN_REMARK = re.compile(r"^(?P<head>[^(),;:]+?)\s*(?:\((?P<bracket>.+)\)|[,;:]\s*(?P<rest>.+))$")
+
+
+def _answer_and_remark(text: str) -> tuple[str, str] | None:
+    m = _THEN_REMARK.match(text)
+    return None if m is None else (m["head"], (m["bracket"] or m["rest"]).strip())
 
 
 _LOCALES = {"vi": Locale.parse("vi"), "en": Locale.parse("en")}  # parsed once, not per call
@@ -318,6 +325,12 @@ def _parse_value(raw: str | None, expect: Expect, codes: CodeTable | None, style
         code = codes.lookup(text)
         if code is not None:
             return Value(Kind.BOOL if codes.is_bool else Kind.CODE, float(code), text=text, rule="code_label")
+        # before numbers: "2 cấp (huyện, xã)" is the label "2 cấp" (code 1), not the number 2
+        split = _answer_and_remark(text)
+        code = codes.lookup(split[0]) if split else None
+        if split and code is not None:
+            kind = Kind.BOOL if codes.is_bool else Kind.CODE
+            return Value(kind, float(code), text=split[1], rule="code_label_with_remark")
     if words in _YES or words in _NO:
         yes = words in _YES
         if expect is Expect.COUNT and not yes:
@@ -355,6 +368,16 @@ def _parse_value(raw: str | None, expect: Expect, codes: CodeTable | None, style
                 rule="number_with_qualifier",
             )
         return Value(Kind.TEXT, text=text, rule="qualifier_" + r.rule, candidates=tuple(map(float, r.candidates)))
+
+    split = _answer_and_remark(text)
+    if split:
+        # A yes/no word decides the value when it alone would: "Có (05 văn bản)" on a count
+        # row stays text, as "Có" alone would, and so does a "none" the remark contradicts
+        # with a number ("Không (3 vụ việc)").
+        answer = _parse_value(split[0], expect, codes, style, upper)
+        contradicted = answer.rule == "word_none" and any(ch in "123456789" for ch in split[1])
+        if answer.rule in ("word_yes_no", "word_none") and not contradicted:
+            return replace(answer, text=split[1], rule=f"{answer.rule}_with_remark")
 
     return Value(Kind.TEXT, text=text, rule="free_text")
 

@@ -117,6 +117,38 @@ def test_value_outside_its_code_table_is_kept_not_crashed():
     assert parse_value("Qua điện thoại", codes=table).kind is Kind.TEXT
 
 
+REMARKS = st.text(
+    alphabet=st.sampled_from("abcdeghiklmnopqrstuvxyĐđàáạảãâầấậẩẫăằắặẳẵ /-.012345678"), min_size=1, max_size=30
+).filter(lambda s: s.strip(" .") and "(" not in s and ")" not in s)
+
+
+@given(remark=REMARKS, table=st.sampled_from(sorted(CODE_TABLES)), sep=st.sampled_from([" (", "(", ", ", ": ", "; "]))
+def test_an_answer_with_a_remark_is_the_answer(remark, table, sep):
+    """ "Có (Kế hoạch số 12/KH-UBND)", "Hoàn thành, tháng 3": the code label decides, the
+    remark is kept as the value's text."""
+    codes = parse_code_table(table)
+    for word, code in codes.codes:
+        raw = f"{word}{sep}{remark}" + (")" if "(" in sep else "")
+        v = parse_value(raw, codes=codes)
+        assert (v.kind, v.num, v.text) == (parse_value(word, codes=codes).kind, code, " ".join(remark.split())), raw
+
+
+@pytest.mark.parametrize(
+    ("raw", "expect", "want"),
+    [
+        ("Có (KH số 12/KH-UBND)", Expect.BOOL, (Kind.BOOL, 1.0)),
+        ("Không, chưa phát sinh", Expect.BOOL, (Kind.BOOL, 0.0)),
+        ("Không (chưa phát sinh)", C, (Kind.COUNT, 0.0)),
+        ("Có (05 văn bản)", C, (Kind.TEXT, None)),  # "Có" says no number
+        ("Không (3 vụ việc)", C, (Kind.TEXT, None)),  # the remark contradicts "none"
+        ("Sở Nội vụ (chủ trì)", Expect.BOOL, (Kind.TEXT, None)),  # not an answer word
+    ],
+)
+def test_an_answer_with_a_remark_on_rows_of_each_kind(raw, expect, want):
+    v = parse_value(raw, expect)
+    assert (v.kind, v.num) == want
+
+
 def test_yes_no_words():
     assert (parse_value("Có", Expect.BOOL).num, parse_value("Không", Expect.BOOL).num) == (1, 0)
     assert parse_value("không", C).num == 0
