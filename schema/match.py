@@ -283,6 +283,10 @@ class Matcher:
                 out[k].append(int(n))
         return out
 
+    @cached_property
+    def _exact_ascii(self) -> set[str]:
+        return {self.ascii(k) for k in self._exact}
+
     def _choice_columns(self, section: int) -> np.ndarray:
         """Columns of the label/alias keys whose indicator is in `section` (all for 0)."""
         cols = self._col_cache.get(section)
@@ -554,8 +558,13 @@ class Matcher:
         joined label names an indicator exactly (label or alias) and `previous` does not.
         The fragment may name one itself: "Liên thông từ UBND tỉnh đến" + "UBND cấp huyện",
         a group header of the same section (only a fragment without STT or value is asked)."""
-        exact = self._exact
-        return self.key(f"{previous} {fragment}") in exact and self.key(previous) not in exact
+        exact, plain = self._exact, self._exact_ascii  # a report typed without accents too
+
+        def names_one(label: str) -> bool:
+            key = self.key(label)
+            return key in exact or self.ascii(key) in plain
+
+        return names_one(f"{previous} {fragment}") and not names_one(previous)
 
     def indicator(self, indicator_id: str) -> Indicator:
         return self._by_id[indicator_id]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from normalize.text import strip_diacritics
 from pipeline.run_file import ingest_file
 from schema.load import load_layout
 from tests.conftest import SEED, by_label, rows_of_bytes
@@ -312,6 +313,21 @@ def test_a_label_cut_before_words_that_are_a_label_themselves_is_joined(tmp_path
     assert [(f["label_raw"], f["indicator_id"], f["value_num"]) for f in got.facts] == [
         (f["label_raw"], f["indicator_id"], f["value_num"]) for f in whole.facts
     ]
+
+
+def test_a_label_typed_without_accents_cut_before_a_capital_is_joined(tmp_path, ctx):
+    """The schema's judge looked the joined label up with its accents only: 003 typed
+    without them lost "Số TTHC đã cập nhật, công khai trên" + "Cổng DVC quốc gia"."""
+    text = strip_diacritics(SEED["003"].read_text(encoding="utf-8"))
+    row = "3.2.1.\tSo TTHC da cap nhat, cong khai tren Cong DVC quoc gia\tThu tuc\t8\t"
+    cut = "3.2.1.\tSo TTHC da cap nhat, cong khai tren\tThu tuc\t8\t\n\n\n\n\tCong DVC quoc gia\t\t\t"
+    assert text.count(row) == 1
+    whole, path = tmp_path / "whole.txt", tmp_path / "cut.txt"
+    whole.write_text(text, encoding="utf-8")
+    path.write_text(text.replace(row, cut), encoding="utf-8")
+    want = [(f["indicator_id"], f["value_num"]) for f in ingest_file(whole, tmp_path, ctx).facts]
+    assert [(f["indicator_id"], f["value_num"]) for f in ingest_file(path, tmp_path, ctx).facts] == want
+    assert ("iii.so_tthc_da_cap_nhat_cong_khai_tren_cong_dvc_quoc_gia", 8.0) in want
 
 
 def test_a_bracketed_remark_cut_off_by_a_page_break_ends_the_label_above(tmp_path, ctx):
