@@ -107,7 +107,7 @@ class _Scores:
     keys: list[str]
     signatures: list[_Signature]
     per_ind: np.ndarray  # rows x indicators: best label/alias similarity, -1 outside the section
-    parents: list[str]  # key of the group header each row sits under
+    parents: list[str]  # key of the group header each row sits under (as matched, once it is)
 
 
 class Matcher:
@@ -172,7 +172,10 @@ class Matcher:
             "_label_keys",
             "_signatures",
             "_parent_keys",
+            "_parent_signatures",
             "_exact",
+            "_exact_ascii",
+            "_ids",
             "_sections",
             "_position",
         ):
@@ -272,6 +275,10 @@ class Matcher:
     @cached_property
     def _parent_keys(self) -> list[str]:
         return [self.key(self._by_id[i.parent].label) if i.parent else "" for i in self.indicators]
+
+    @cached_property
+    def _parent_signatures(self) -> list[_Signature | None]:
+        return [self.signature(k) if k else None for k in self._parent_keys]
 
     @cached_property
     def _exact(self) -> dict[str, list[int]]:
@@ -401,7 +408,12 @@ class Matcher:
         taken: set[str] = set()
         out: list[Match] = []
         previous = -1  # schema position of the last matched row: template order breaks ties
+        matched: dict[str, str] = {}  # a row's label as printed -> its indicator's label key
         for qi, q in enumerate(queries):
+            # The group header a row sits under, as the schema words it once matched: typed
+            # "UBND cấp hyện", it no longer contrasts with "UBND cấp xã" (see _best).
+            if q.parent_label in matched:
+                s.parents[qi] = matched[q.parent_label]
             match = self._manual(q, s.keys[qi])
             if match is None:
                 match = self._pick(qi, s, preferred, templates, taken, previous)
@@ -412,6 +424,7 @@ class Matcher:
             if match.indicator_id:
                 taken.add(match.indicator_id)
                 previous = self._position[match.indicator_id]
+                matched[q.label] = self._label_keys[match.indicator_id][0]
         holder = {m.indicator_id: qi for qi, m in enumerate(out) if m.indicator_id and m.method != "fuzzy"}
         for qi, m in enumerate(out):
             if m.yielded:
@@ -488,11 +501,18 @@ class Matcher:
             if allowed is not None:
                 row = np.where(allowed, row, -1.0)
             order = [int(i) for i in np.argsort(-row, kind="stable")[: self.settings.depth] if row[i] >= 0]
-        # The group header the row sits under breaks ties between equal labels (IV.3 / IV.4).
+        # The group header the row sits under breaks ties between equal labels (IV.3 / IV.4),
+        # unless the two headers contrast: "UBND cấp huyện" is near "UBND cấp xã" letter by
+        # letter, and 002's district BCCI rows went to the commune indicators by it.
         parent = s.parents[qi]
+        parent_sig = self.signature(parent) if parent else None
 
         def rank(i: int) -> float:
-            bonus = fuzz.ratio(parent, self._parent_keys[i]) if parent and self._parent_keys[i] else 0.0
+            theirs = self._parent_signatures[i]
+            if parent_sig is None or theirs is None or self.contrast(parent_sig, theirs):
+                bonus = 0.0
+            else:
+                bonus = fuzz.ratio(parent, self._parent_keys[i])
             return float(row[i]) + (self.settings.parent_weight * bonus if row[i] >= self.settings.review else 0.0)
 
         ranks = {i: rank(i) for i in order}

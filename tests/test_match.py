@@ -154,6 +154,30 @@ def test_typos_reach_the_same_id_or_stay_unmatched(seed_rows, seed_matches, matc
     assert right / total >= 0.95, (right, total)
 
 
+@pytest.mark.parametrize("district", ["UBND cấp huyện", "UBND cấp hyện"])
+def test_a_group_header_that_contrasts_breaks_no_tie(seed_rows, matcher, district):
+    """002 prints its BCCI rows twice in the same words, under "UBND cấp huyện" and then
+    "UBND cấp xã"; the schema's commune rows sit under "UBND cấp xã", which letter by
+    letter is nearer "UBND cấp huyện" than "Dịch vụ bưu chính công ích (BCCI)" is, and the
+    district figures went to the commune indicators (and the other way round). The header
+    mistyped is compared as matched, not as typed."""
+    rows = seed_rows["002"]
+    typed = [
+        q._replace(**{k: district for k in ("label", "parent_label") if getattr(q, k) == "UBND cấp huyện"})
+        for q in queries(rows)
+    ]
+    assert sum(q.parent_label == district for q in typed) == 5
+    matches = matcher.match(typed, ["huyen_2023"]).matches
+    by_no = {r.row_no: r for r in rows}
+    under = {"UBND cấp huyện": [], "UBND cấp xã": []}
+    for r, m in zip(rows, matches, strict=True):
+        if "BCCI" in r.label and r.parent_row_no and by_no[r.parent_row_no].label in under:
+            under[by_no[r.parent_row_no].label].append(matcher.indicator(m.indicator_id).parent)
+    assert len(under["UBND cấp huyện"]) == len(under["UBND cấp xã"]) == 5
+    assert set(under["UBND cấp huyện"]) == {"vii.dich_vu_buu_chinh_cong_ich_bcci"}
+    assert set(under["UBND cấp xã"]) == {"vii.ubnd_cap_xa"}
+
+
 def test_a_district_printing_its_rows_clean_keeps_each_block_on_its_own_ids(seed_rows, matcher):
     """002 prints its district-level row "…(Sử dụng chữ ký số, chứng thư số và gửi trên môi
     trường điện tử)." with the last words twice, and the schema had taken that for the
