@@ -129,7 +129,8 @@ def _word_key(word: str) -> str:
 # --- numbers ----------------------------------------------------------------------
 
 _NUMBER = r"[+-]?\d[\d.,]*(?: \d{3})*"
-_NUMBER_ONLY = re.compile(rf"^(?P<n>{_NUMBER})(?P<pct>\s*%)?$")
+# a full stop may end a rate as it ends a sentence ("99,47%."); before a "%" it is the number's
+_NUMBER_ONLY = re.compile(rf"^(?P<n>{_NUMBER})(?P<pct>\s*%)?(?(pct)[.;]?)$")
 _FRACTION = re.compile(rf"^(?P<a>{_NUMBER})\s*/\s*(?P<b>{_NUMBER})(?P<pct>\s*%)?(?:\s+(?P<rest>.+))?$")
 _QUALIFIED = re.compile(rf"^(?P<n>{_NUMBER})(?P<pct>\s*%)?\s*(?P<rest>[(\[A-Za-zÀ-ỹĐđ].*)$")
 _SPACE_GROUPED = re.compile(r"^[+-]?\d{1,3}(?: \d{3})+(?:,\d+)?$")

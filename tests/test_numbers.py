@@ -46,6 +46,8 @@ SEED_VALUES = [
     ("47,37", P, Style.VI, (Kind.PERCENT, 47.37, None, None)),
     ("99,47", P, Style.VI, (Kind.PERCENT, 99.47, None, None)),
     ("63,1%", Expect.UNKNOWN, Style.VI, (Kind.PERCENT, 63.1, None, None)),  # 003 7.4: no unit, "%" in the value
+    ("99,47%.", P, Style.VI, (Kind.PERCENT, 99.47, None, None)),  # a rate ended like a sentence
+    ("99,47.", P, Style.VI, (Kind.EMPTY, None, None, "99,47.")),  # but a "." after the digits is the number's
     ("08/21", C, Style.VI, (Kind.FRACTION, 8, 21, None)),
     ("1.201/1.252", C, Style.VI, (Kind.FRACTION, 1201, 1252, None)),
     ("21 nhiệm vụ cụ thể", C, Style.VI, (Kind.COUNT, 21, None, "nhiệm vụ cụ thể")),
