@@ -43,14 +43,19 @@ class ReportData:
     types: dict[str, str] | None = None  # indicator id -> value type, when the caller keeps it per run
     by_id: dict[str, Fact] = field(init=False)
     by_kind: dict[str, list[Fact]] = field(init=False)  # value_kind -> facts, in row order
+    repeated: bool = field(init=False)  # some indicator is read from more than one row
 
     def __post_init__(self) -> None:
         if self.types is None:
             self.types = value_types(self.indicators)
         self.by_id, self.by_kind = {}, {}
+        self.repeated = False
         for f in self.facts:
-            if f.indicator_id and f.indicator_id not in self.by_id:
-                self.by_id[f.indicator_id] = f
+            if f.indicator_id:
+                if f.indicator_id not in self.by_id:
+                    self.by_id[f.indicator_id] = f
+                else:
+                    self.repeated = True
             self.by_kind.setdefault(f.value_kind, []).append(f)
 
     def value(self, indicator_id: str) -> float | None:
@@ -346,6 +351,8 @@ def indicator_repeated(d: ReportData) -> Iterator[Hit]:
     """Two rows read as one indicator with different values (the report prints its label
     twice; the schema has it once): which is the form's row the report does not settle,
     and the relations above read the first."""
+    if not d.repeated:
+        return
     for f in d.facts:
         first = d.by_id.get(f.indicator_id) if f.indicator_id else None
         if first is not None and first is not f and (f.value_num, f.value_text) != (first.value_num, first.value_text):
