@@ -412,11 +412,16 @@ class Matcher:
         out: list[Match] = []
         previous = -1  # schema position of the last matched row: template order breaks ties
         matched: dict[str, str] = {}  # a row's label as printed -> its indicator's label key
+        group = ""  # label key of the last row matched to a group header
         for qi, q in enumerate(queries):
             # The group header a row sits under, as the schema words it once matched: typed
-            # "UBND cấp hyện", it no longer contrasts with "UBND cấp xã" (see _best).
+            # "UBND cấp hyện", it no longer contrasts with "UBND cấp xã" (see _best). A row
+            # the numbering puts under no header (a table without an STT column) sits under
+            # the last group header matched.
             if q.parent_label in matched:
                 s.parents[qi] = matched[q.parent_label]
+            elif not q.parent_label:
+                s.parents[qi] = group
             match = self._manual(q, s.keys[qi])
             if match is None:
                 match = self._pick(qi, s, preferred, templates, taken, previous)
@@ -428,6 +433,8 @@ class Matcher:
                 taken.add(match.indicator_id)
                 previous = self._position[match.indicator_id]
                 matched[q.label] = self._label_keys[match.indicator_id][0]
+                if self._by_id[match.indicator_id].type == "group":
+                    group = matched[q.label]
         holder = {m.indicator_id: qi for qi, m in enumerate(out) if m.indicator_id and m.method != "fuzzy"}
         for qi, m in enumerate(out):
             if m.yielded:

@@ -178,6 +178,18 @@ def test_a_group_header_that_contrasts_breaks_no_tie(seed_rows, matcher, distric
     assert set(under["UBND cấp xã"]) == {"vii.ubnd_cap_xa"}
 
 
+def test_rows_under_no_numbered_header_sit_under_the_last_group_matched(seed_rows, matcher):
+    """A table without an STT column gives no row a parent; the BCCI twins were told apart
+    by schema order alone, which puts "UBND cấp huyện" after the district rows: all ten
+    values went to the other block's indicators."""
+    rows = seed_rows["002"]
+    flat = [q._replace(parent_label=None) for q in queries(rows)]
+    want = matcher.match(queries(rows), ["huyen_2023"]).matches
+    got = matcher.match(flat, ["huyen_2023"]).matches
+    bcci = [i for i, r in enumerate(rows) if "BCCI" in r.label and r.label.startswith("- ")]
+    assert len(bcci) == 10 and [got[i].indicator_id for i in bcci] == [want[i].indicator_id for i in bcci]
+
+
 def test_a_district_printing_its_rows_clean_keeps_each_block_on_its_own_ids(seed_rows, matcher):
     """002 prints its district-level row "…(Sử dụng chữ ký số, chứng thư số và gửi trên môi
     trường điện tử)." with the last words twice, and the schema had taken that for the
