@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -37,6 +37,9 @@ class TableShape:
     roles: tuple[str | None, ...]  # one per column
     header_rows: int
     header_keys: tuple[tuple[str, ...], ...]  # loose keys of the header rows, to spot repeats
+    # The role a header cell names (Layout.role_of): a header repeated at a page break and
+    # typed again, with another typo or wording, is still a header (see _is_header_repeat).
+    role_of: Callable[[str], str | None] | None = field(default=None, compare=False, repr=False)
 
 
 def find_shape(table: RawTable, layout: Layout, max_header_rows: int = 3) -> TableShape | None:
@@ -75,7 +78,7 @@ def find_shape(table: RawTable, layout: Layout, max_header_rows: int = 3) -> Tab
         if not all(req in roles for req in layout.required):
             continue
         keys = tuple(tuple(map(loose_key, r.cells)) for r in rows[start : start + used])
-        return TableShape(tuple(roles), start + used, keys)
+        return TableShape(tuple(roles), start + used, keys, layout.role_of)
     return None
 
 
@@ -265,7 +268,12 @@ def assemble_table(
         first_key, cells, repairs = read
         if first_key in furniture_starts:
             keys = tuple(map(loose_key, raw.cells))
-            if _is_header_repeat(keys, header_words) or keys in shape.header_keys or _is_column_numbering(keys):
+            if (
+                _is_header_repeat(keys, header_words)
+                or keys in shape.header_keys
+                or _is_column_numbering(keys)
+                or _names_columns_only(raw.cells, shape.role_of)
+            ):
                 after_break = True  # the column header (or its numbering row) repeated at a page break
                 continue
         if not any(cells):
@@ -327,6 +335,15 @@ def _is_header_repeat(keys: tuple[str, ...], header_words: set[str]) -> bool:
                 return False  # most rows: at their STT or label
             filled += 1
     return filled >= 2
+
+
+def _names_columns_only(cells: tuple[str, ...], role_of: Callable[[str], str | None] | None) -> bool:
+    """A row whose every filled cell names a column, two at least: the header typed again
+    after a page break with other words or typos ("Chỉ têu thống kê") than the first."""
+    if role_of is None:
+        return False
+    filled = [c for c in map(clean_cell, cells) if c]
+    return len(filled) >= 2 and all(role_of(c) is not None for c in filled)
 
 
 _LETTERS = "abcdefghijklmnopqrstuvwxyz"

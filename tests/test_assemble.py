@@ -219,6 +219,24 @@ def test_a_header_word_typed_one_letter_off_still_finds_the_table(tmp_path, ctx,
     assert not got.cells
 
 
+@pytest.mark.parametrize("seed", ["001", "003"])
+def test_a_header_repeated_with_other_typos_than_the_first_is_dropped(tmp_path, ctx, seed):
+    """Repeats typed again at each page break, not copied: they were read as rows, and the
+    label fragments after them joined the header's words instead of their own rows."""
+    text = SEED[seed].read_text(encoding="utf-8")
+    first, rest = text.split("Chỉ tiêu thống kê", 1)
+    assert rest.count("Chỉ tiêu thống kê") >= 2
+    path = tmp_path / "report.txt"
+    path.write_text(
+        first + "Chỉ tiêu thống kê" + rest.replace("Chỉ tiêu thống kê", "Chỉ têu thốg kê"), encoding="utf-8"
+    )
+    whole = ingest_file(SEED[seed], SEED[seed].parent, ctx)
+    got = ingest_file(path, tmp_path, ctx)
+    assert [(f["label_raw"], f["indicator_id"], f["value_num"]) for f in got.facts] == [
+        (f["label_raw"], f["indicator_id"], f["value_num"]) for f in whole.facts
+    ]
+
+
 def test_header_words_tolerate_one_letter_only_on_long_words():
     layout = load_layout()
     assert layout.role_of("Ghi chu") == layout.role_of("Ghi chú") == "note"
