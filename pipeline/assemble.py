@@ -89,10 +89,10 @@ def _is_role_row(row: RawRow, layout: Layout) -> bool:
 
 
 def _wraps_header(row: RawRow, layout: Layout) -> bool:
-    """Text naming no column: what a header cell wrapped onto a row of its own leaves. Only
-    taken as such above a row of role words, which no row of data ever stands above."""
-    texts = [t for t in map(clean_cell, row.cells) if t]
-    return bool(texts) and not any(map(layout.role_of, texts))
+    """Text naming no column, or nothing: what a header cell wrapped onto a row of its own
+    leaves (in Word, the row under cells merged down can be empty). Only taken as such
+    above a row of role words, which no row of data ever stands above."""
+    return not any(layout.role_of(t) for t in map(clean_cell, row.cells) if t)
 
 
 @dataclass(frozen=True)

@@ -52,14 +52,24 @@ def statistics_lookalike(
         if named >= settings.min_named and named >= settings.min_share * labels:
             header = " | ".join(c for c in map(clean_cell, table.rows[0].cells) if c)
             found = {layout.role_of(c) for row in table.rows[:3] for c in row.cells}
-            missing = ", ".join(r for r in layout.required if r not in found) or "?"
+            missing = ", ".join(r for r in layout.required if r not in found)
+            why = (
+                f"its header ('{header}') names no {missing} column"
+                if missing
+                else f"its header ('{header}') names its columns over rows in an order not understood"
+            )
+            fix = (
+                "add the header's words to schema/layout.yaml"
+                if missing
+                else "type the header as one row of column names, or two (then 'Đơn vị tính | Số liệu'), "
+                "and send it again"
+            )
             return Finding(
                 rule="statistics_table_unrecognised",
                 severity="error",
                 message=f"table {table.index + 1} reads as the statistics table ({named} of the first {labels} "
-                f"labels of a column name indicators of the form) but its header ('{header}') names no {missing} "
-                f"column, so none of its values were read (its cells are in tables.parquet): add the header's "
-                f"words to schema/layout.yaml",
+                f"labels of a column name indicators of the form) but {why}, so none of its values were read "
+                f"(its cells are in tables.parquet): {fix}",
             )
     return None
 

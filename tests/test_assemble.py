@@ -237,6 +237,36 @@ def test_a_header_repeated_with_other_typos_than_the_first_is_dropped(tmp_path, 
     ]
 
 
+H1 = "STT\tChỉ tiêu thống kê\tKết quả thống kê\t\tGhi chú\n"
+H2 = "\t\tĐơn vị tính\tSố liệu\t\n"
+
+
+def test_an_empty_row_between_the_header_rows_is_header(tmp_path, ctx):
+    """Word leaves the row under cells merged down empty when their words are elsewhere:
+    the row of "Đơn vị tính | Số liệu" came third, and the table was not recognised."""
+    text = SEED["001"].read_text(encoding="utf-8")
+    assert text.count(H1 + H2) > 1
+    path = tmp_path / "report.txt"
+    path.write_text(text.replace(H1 + H2, H1 + "\t\t\t\t\n" + H2), encoding="utf-8")
+    whole = ingest_file(SEED["001"], SEED["001"].parent, ctx)
+    got = ingest_file(path, tmp_path, ctx)
+    assert [(f["indicator_id"], f["value_num"]) for f in got.facts] == [
+        (f["indicator_id"], f["value_num"]) for f in whole.facts
+    ]
+
+
+def test_a_header_naming_every_column_in_an_order_not_understood_is_said_so(tmp_path, ctx):
+    """The two header rows upside down: every role is named, none is missing, and the
+    finding said the header "names no ? column" and to add words to layout.yaml."""
+    text = SEED["001"].read_text(encoding="utf-8")
+    path = tmp_path / "report.txt"
+    path.write_text(text.replace(H1 + H2, H2 + H1), encoding="utf-8")
+    got = ingest_file(path, tmp_path, ctx)
+    (f,) = [f for f in got.findings if f["rule"] == "statistics_table_unrecognised"]
+    assert "in an order not understood" in f["message"] and "layout.yaml" not in f["message"]
+    assert "?" not in f["message"]
+
+
 def test_header_words_tolerate_one_letter_only_on_long_words():
     layout = load_layout()
     assert layout.role_of("Ghi chu") == layout.role_of("Ghi chú") == "note"
