@@ -22,6 +22,7 @@ from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from normalize.memo import Memo
 from normalize.text import match_key, strip_diacritics
@@ -55,6 +56,9 @@ class MatchSettings:
     ascii_penalty: float = 2.0
     # Candidates looked at per row after ranking (the guard may refuse the first ones).
     depth: int = 8
+    # A qualifier of at least this many letters is present one letter off ("bị kỷ luậ",
+    # "bổ nhệm mới"): typed so, a label read as lacking it was refused its own indicator.
+    qualifier_typo_letters: int = 6
 
 
 class _Replacer:
@@ -111,6 +115,23 @@ class _Scores:
     parents: list[str]  # key of the group header each row sits under (as matched, once it is)
 
 
+def _holds_nearly(text: str, phrase: str) -> bool:
+    """Whether `text` holds `phrase` one edit off (a letter dropped, doubled or mistyped), as
+    whole words: "…luật kiểm tra" ends in "t5 kiêm3 tra", one letter off "tự kiểm tra"."""
+    n = len(phrase)
+    found = fuzz.partial_ratio_alignment(phrase, text, score_cutoff=100 * (1 - 2 / (2 * n - 1)))
+    if found is None:
+        return False
+    for start in (found.dest_start - 1, found.dest_start, found.dest_start + 1):
+        if start < 0 or (start > 0 and text[start - 1].isalnum()):
+            continue
+        for end in (start + n - 1, start + n, start + n + 1):
+            whole = end >= len(text) or not text[end].isalnum()
+            if whole and Levenshtein.distance(phrase, text[start:end], score_cutoff=1) <= 1:
+                return True
+    return False
+
+
 class Matcher:
     def __init__(
         self,
@@ -146,6 +167,12 @@ class Matcher:
                     where.setdefault(form, set()).add((g, w))
         self._contrast_at = where
         self._contrast_re = self._alternation(where)
+        keys = [self.key(q) for q in rules.qualifiers]
+        self._long_qualifiers = [
+            (self._n_exclusive + n, k, self.ascii(k))
+            for n, k in enumerate(keys)
+            if sum(ch.isalpha() for ch in k) >= self.settings.qualifier_typo_letters
+        ]
         self._overrides = {(self.key(o.label), section_ordinal(o.section)): o.indicator_id for o in overrides}
         unknown = sorted({o.indicator_id for o in overrides if o.indicator_id not in self._by_id})
         if unknown:
@@ -232,6 +259,9 @@ class Matcher:
                 for m in self._contrast_re.finditer(text):
                     for g, w in self._contrast_at[m.group(0)]:
                         found[g].add(w)
+            for g, q, q_plain in self._long_qualifiers:
+                if not found[g] and (_holds_nearly(key, q) or _holds_nearly(plain, q_plain)):
+                    found[g].add(0)
             groups = tuple(frozenset(f) for f in found)
             qualifiers = tuple(bool(f) for f in found[self._n_exclusive :])
             sig = groups, frozenset(re.findall(r"(?<!\w)\d+(?!\w)", plain)), qualifiers

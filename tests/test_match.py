@@ -239,6 +239,41 @@ def test_a_label_cut_in_two_rows_never_gives_one_indicator_two_rows(data, seed_r
     assert not [m for m in got if rows_of[m.indicator_id] > 1 and m.method == "fuzzy"], (key, words[:k], words[k:])
 
 
+@pytest.mark.parametrize(
+    ("label", "section", "want"),
+    [
+        (
+            "Số lãnh đạo cấp sở, ngành và UBND cấp huyện bị kỷ luậ.",
+            "V",
+            "v.so_lanh_dao_cap_so_nganh_va_ubnd_cap_huyen_bi_ky_luat",
+        ),
+        ("Số lãnh đạo cấp sở, ngành được bổ nhệm mới", "V", "v.so_lanh_dao_cap_so_nganh_duoc_bo_nhiem_moi"),
+        (
+            "Số lãnh đạo cấp phòg thuộc sở, ngành được bổ nhiệm mới",
+            "V",
+            "v.so_lanh_dao_cap_phong_thuoc_so_nganh_duoc_bo_nhiem_moi",
+        ),
+        ("Số đơn vị trc thuộc đã kiểm tra", "I", "i.so_don_vi_truc_thuoc_da_kiem_tra"),
+        ("So lanh dao cap so, nganh bi ky lat", "V", "v.so_lanh_dao_cap_so_nganh_bi_ky_luat"),
+    ],
+)
+def test_a_qualifier_typed_one_letter_off_is_still_the_qualifier(matcher, label, section, want):
+    """A qualifier the label lacks on one side refuses a candidate; typed one letter off,
+    the qualifier read as absent and the label was refused its own indicator (most of the
+    typo sweep's losses)."""
+    (got,) = matcher.match([(label, section, None)], ["huyen_2023", "so_2023", "tinh_2023"]).matches
+    assert got.indicator_id == want
+
+
+def test_a_qualifier_is_nearly_held_only_as_whole_words(matcher):
+    """As keys go, "…pháp luật kiểm tra" holds "t5 kiêm3 tra", one letter off "tự kiểm tra":
+    with the indicator it names left out of the schema, the label went silently to its
+    "tự kiểm tra" twin (caught by the leave-one-out test below)."""
+    label = "Số VBQPPL kiểm tra theo thẩm quyền"
+    (got,) = matcher.without({"ii.so_vbqppl_kiem_tra_theo_tham_quyen"}).match_report([Query(label, "II", None)])
+    assert got.indicator_id != "ii.so_vbqppl_tu_kiem_tra_theo_tham_quyen"
+
+
 def test_a_label_missing_from_the_schema_is_not_silently_given_a_neighbour():
     """Leave each indicator out of the schema and match its own label and aliases: no other
     indicator may take it at or above the accept threshold (a silent wrong number). Labels
