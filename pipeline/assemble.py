@@ -38,7 +38,7 @@ class TableShape:
     header_rows: int
     header_keys: tuple[tuple[str, ...], ...]  # loose keys of the header rows, to spot repeats
     # The role a header cell names (Layout.role_of): a header repeated at a page break and
-    # typed again, with another typo or wording, is still a header (see _is_header_repeat).
+    # typed again, with another typo or wording, is still a header (see _names_columns_only).
     role_of: Callable[[str], str | None] | None = field(default=None, compare=False, repr=False)
 
 

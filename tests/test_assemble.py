@@ -219,6 +219,15 @@ def test_a_header_word_typed_one_letter_off_still_finds_the_table(tmp_path, ctx,
     assert not got.cells
 
 
+def reads_like_the_seed(tmp_path, ctx, seed: str, text: str, fields=("label_raw", "indicator_id", "value_num")) -> None:
+    """The seed's text, edited into `text`, gives the facts the seed itself gives."""
+    path = tmp_path / "report.txt"
+    path.write_text(text, encoding="utf-8")
+    whole = ingest_file(SEED[seed], SEED[seed].parent, ctx)
+    got = ingest_file(path, tmp_path, ctx)
+    assert [tuple(f[k] for k in fields) for f in got.facts] == [tuple(f[k] for k in fields) for f in whole.facts]
+
+
 @pytest.mark.parametrize("seed", ["001", "003"])
 def test_a_header_repeated_with_other_typos_than_the_first_is_dropped(tmp_path, ctx, seed):
     """Repeats typed again at each page break, not copied: they were read as rows, and the
@@ -226,15 +235,9 @@ def test_a_header_repeated_with_other_typos_than_the_first_is_dropped(tmp_path, 
     text = SEED[seed].read_text(encoding="utf-8")
     first, rest = text.split("Chỉ tiêu thống kê", 1)
     assert rest.count("Chỉ tiêu thống kê") >= 2
-    path = tmp_path / "report.txt"
-    path.write_text(
-        first + "Chỉ tiêu thống kê" + rest.replace("Chỉ tiêu thống kê", "Chỉ têu thốg kê"), encoding="utf-8"
+    reads_like_the_seed(
+        tmp_path, ctx, seed, first + "Chỉ tiêu thống kê" + rest.replace("Chỉ tiêu thống kê", "Chỉ têu thốg kê")
     )
-    whole = ingest_file(SEED[seed], SEED[seed].parent, ctx)
-    got = ingest_file(path, tmp_path, ctx)
-    assert [(f["label_raw"], f["indicator_id"], f["value_num"]) for f in got.facts] == [
-        (f["label_raw"], f["indicator_id"], f["value_num"]) for f in whole.facts
-    ]
 
 
 H1 = "STT\tChỉ tiêu thống kê\tKết quả thống kê\t\tGhi chú\n"
@@ -246,13 +249,9 @@ def test_an_empty_row_between_the_header_rows_is_header(tmp_path, ctx):
     the row of "Đơn vị tính | Số liệu" came third, and the table was not recognised."""
     text = SEED["001"].read_text(encoding="utf-8")
     assert text.count(H1 + H2) > 1
-    path = tmp_path / "report.txt"
-    path.write_text(text.replace(H1 + H2, H1 + "\t\t\t\t\n" + H2), encoding="utf-8")
-    whole = ingest_file(SEED["001"], SEED["001"].parent, ctx)
-    got = ingest_file(path, tmp_path, ctx)
-    assert [(f["indicator_id"], f["value_num"]) for f in got.facts] == [
-        (f["indicator_id"], f["value_num"]) for f in whole.facts
-    ]
+    reads_like_the_seed(
+        tmp_path, ctx, "001", text.replace(H1 + H2, H1 + "\t\t\t\t\n" + H2), ("indicator_id", "value_num")
+    )
 
 
 def test_a_header_naming_every_column_in_an_order_not_understood_is_said_so(tmp_path, ctx):
@@ -329,13 +328,7 @@ def test_a_header_cell_wrapped_onto_a_row_of_its_own_stays_header(tmp_path, ctx)
         "\tChỉ tiêu thống kê (Sử dụng trong kỳ\tKết quả thống kê\t\tGhi chú\n\tbáo cáo hàng quý, 6 tháng, năm)\t\t\t\n"
     )
     assert text.count(header) > 1  # repeated at every page break, and wrapped in each
-    path = tmp_path / "report.txt"
-    path.write_text(text.replace(header, wrapped), encoding="utf-8")
-    whole = ingest_file(SEED["003"], SEED["003"].parent, ctx)
-    got = ingest_file(path, tmp_path, ctx)
-    assert [(f["label_raw"], f["indicator_id"], f["value_num"]) for f in got.facts] == [
-        (f["label_raw"], f["indicator_id"], f["value_num"]) for f in whole.facts
-    ]
+    reads_like_the_seed(tmp_path, ctx, "003", text.replace(header, wrapped))
 
 
 def test_a_report_without_a_statistics_table_is_not_taken_for_one(ctx):
@@ -355,13 +348,7 @@ def test_a_label_cut_before_words_that_are_a_label_themselves_is_joined(tmp_path
     row = "\tLiên thông từ UBND tỉnh đến UBND cấp huyện\tCó = 1 Không = 0\t1\t"
     cut = f"\tLiên thông từ UBND tỉnh đến\tCó = 1 Không = 0\t1\t{between}\tUBND cấp huyện\t\t\t"
     assert text.count(row) == 1
-    path = tmp_path / "report.txt"
-    path.write_text(text.replace(row, cut), encoding="utf-8")
-    whole = ingest_file(SEED["000"], SEED["000"].parent, ctx)
-    got = ingest_file(path, tmp_path, ctx)
-    assert [(f["label_raw"], f["indicator_id"], f["value_num"]) for f in got.facts] == [
-        (f["label_raw"], f["indicator_id"], f["value_num"]) for f in whole.facts
-    ]
+    reads_like_the_seed(tmp_path, ctx, "000", text.replace(row, cut))
 
 
 def test_a_label_typed_without_accents_cut_before_a_capital_is_joined(tmp_path, ctx):
