@@ -4,15 +4,26 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 from normalize.text import strip_diacritics
 
 _ROMAN_Q = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
+_WORD_Q = {"nhat": 1, "mot": 1, "hai": 2, "ba": 3, "tu": 4, "bon": 4}  # "quý thứ nhất", "quý ba"
 _YEAR = r"(?:19|20)\d\d"
-_QUARTER = re.compile(rf"\bquy\s*(iv|iii|ii|i|[1-4])\b(?:[^\d]{{0,60}}?(?:nam|/)\s*({_YEAR}))?")
-_MONTHS = re.compile(rf"\b(6|9|sau|chin)\s*thang(?:\s*(dau|cuoi))?(?:\s*nam)?\s*({_YEAR})?")
+_QUARTER = re.compile(
+    # "quý tư" only as "quý thứ tư": "quy tụ" (to gather) folds to "quy tu"
+    rf"\bquy\s*(?:0?(iv|iii|ii|i|[1-4])|thu\s+(nhat|hai|ba|tu)|(mot|hai|ba|bon))\b"
+    rf"(?:[^\d]{{0,60}}?(?:nam|/)\s*({_YEAR}))?"
+)
+# "6 tháng", "sáu tháng", "06 tháng", "bán niên" (the half year); "tháng" required after a
+# number or its word: "hành chính" folds to "hanh chinh".
+_MONTHS = re.compile(rf"\b(?:(0?6|0?9|sau|chin)\s*thang|(ban nien))(?:\s*(dau|cuoi))?(?:\s*nam)?\s*({_YEAR})?")
+# A quarter or a count of months the patterns above cannot read ("quý 5", "3 tháng đầu năm",
+# "12 tháng"): the period is not known, and must not fall back to the year it names.
+_UNREAD = re.compile(r"\bquy\s*(?:\d+|[ivx]+)\b|\b\d+\s*thang\b")
 _YEAR_ONLY = re.compile(rf"\bnam\s*({_YEAR})\b")
 _DATE = re.compile(r"\bngay\b.{0,12}\bthang\b.{0,8}\bnam\b")
 
@@ -27,7 +38,8 @@ class Period:
 
 @lru_cache(maxsize=16384)  # title lines repeat in every report of a form
 def fold(text: str) -> str:
-    return re.sub(r"\s+", " ", strip_diacritics(text).lower())
+    # NFKC first: "QUÝ Ⅰ" is typed with the Roman numeral sign as often as with the letter
+    return re.sub(r"\s+", " ", strip_diacritics(unicodedata.normalize("NFKC", text)).lower())
 
 
 def find_period(text: str) -> Period | None:
@@ -38,15 +50,20 @@ def find_period(text: str) -> Period | None:
         t = _DATE.sub(" ", t)
     m = _QUARTER.search(t)
     if m:
-        year = m.group(2) or _first_year(t[m.end() :])
-        return Period("quy", _ROMAN_Q[m.group(1)], int(year) if year else None, m.group(0))
+        year = m.group(4) or _first_year(t[m.end() :])
+        quarter = _ROMAN_Q[m.group(1)] if m.group(1) else _WORD_Q[m.group(2) or m.group(3)]
+        return Period("quy", quarter, int(year) if year else None, m.group(0))
     m = _MONTHS.search(t)
     if m:
-        months = {"6": "6thang", "sau": "6thang", "9": "9thang", "chin": "9thang"}[m.group(1)]
-        year = m.group(3) or _first_year(t[m.end() :])
-        if m.group(2) == "cuoi":  # "6 tháng cuối năm": the second half, which no period_type names
+        months = {"6": "6thang", "sau": "6thang", "9": "9thang", "chin": "9thang"}[(m.group(1) or "6").lstrip("0")]
+        year = m.group(4) or _first_year(t[m.end() :])
+        if m.group(3) == "cuoi":  # "6 tháng cuối năm": the second half, which no period_type names
             months = "unknown"
         return Period(months, None, int(year) if year else None, m.group(0))
+    m = _UNREAD.search(t)
+    if m:
+        year = _first_year(t[m.end() :])
+        return Period("unknown", None, int(year) if year else None, m.group(0))
     m = _YEAR_ONLY.search(t)
     if m:
         return Period("nam", None, int(m.group(1)), m.group(0))

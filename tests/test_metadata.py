@@ -74,6 +74,20 @@ def test_blank_report_number_is_a_finding_not_a_value():
         # the second half-year has no period_type: filing it as 6thang (the first half) or
         # nam would put its numbers under another period
         ("BÁO CÁO CCHC 6 THÁNG CUỐI NĂM 2024", ("unknown", None, 2024)),
+        # as people type them: they read as the year alone ("nam"), the wrong period
+        ("THỐNG KÊ SỐ LIỆU QUÝ 01 NĂM 2023", ("quy", 1, 2023)),
+        ("06 THÁNG ĐẦU NĂM 2023", ("6thang", None, 2023)),
+        ("QUÝ THỨ NHẤT NĂM 2023", ("quy", 1, 2023)),
+        ("quý ba năm 2023", ("quy", 3, 2023)),
+        ("QUÝ Ⅳ/2023", ("quy", 4, 2023)),  # the Roman numeral sign, not the letters
+        ("BÁO CÁO BÁN NIÊN NĂM 2023", ("6thang", None, 2023)),
+        # a count of months or a quarter no period_type names: unknown, not the year
+        ("3 tháng đầu năm 2023", ("unknown", None, 2023)),
+        ("BÁO CÁO 12 THÁNG NĂM 2023", ("unknown", None, 2023)),
+        ("QUÝ 5 NĂM 2023", ("unknown", None, 2023)),
+        # words that only look like one: "hành chính" (chín), "quy định", "quy tụ"
+        ("BÁO CÁO CẢI CÁCH HÀNH CHÍNH NĂM 2023", ("nam", None, 2023)),
+        ("Thực hiện quy định, quy tụ nguồn lực năm 2023", ("nam", None, 2023)),
     ],
 )
 def test_period_variants(title, want):
