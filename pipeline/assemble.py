@@ -15,7 +15,7 @@ The steps, in order, each forced by the seed reports:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import NamedTuple
@@ -42,9 +42,13 @@ class TableShape:
     role_of: Callable[[str], str | None] | None = field(default=None, compare=False, repr=False)
 
 
-def find_shape(table: RawTable, layout: Layout, max_header_rows: int = 3) -> TableShape | None:
-    """The statistics table's column roles, or None when this is not a statistics table."""
+def find_shape(
+    table: RawTable, layout: Layout, max_header_rows: int = 3, required: Sequence[str] | None = None
+) -> TableShape | None:
+    """The statistics table's column roles, or None when this is not a statistics table
+    (its header names fewer roles than `required`, by default the layout's)."""
     rows = table.rows
+    required = layout.required if required is None else required
     for start in range(min(max_header_rows, len(rows))):
         first = [layout.role_of(c) for c in rows[start].cells]
         if "label" not in first or ("stt" not in first and "value" not in first):
@@ -75,7 +79,7 @@ def find_shape(table: RawTable, layout: Layout, max_header_rows: int = 3) -> Tab
         for i in range(1, n):
             if roles[i] is None and roles[i - 1] == "unit":
                 roles[i] = "value"
-        if not all(req in roles for req in layout.required):
+        if not all(req in roles for req in required):
             continue
         keys = tuple(tuple(map(loose_key, r.cells)) for r in rows[start : start + used])
         return TableShape(tuple(roles), start + used, keys, layout.role_of)
@@ -102,15 +106,26 @@ class StatsTable:
     table: RawTable  # the first part's index; its rows then the others'
     shape: TableShape
     parts: tuple[RawTable, ...]
-    between: tuple[str, ...] = ()  # the lines that stood between the parts
+    between: tuple[tuple[str, ...], ...] = ()  # the lines that stood before each part after the first
+    # Told by its rows, not by its header alone: the indices of parts joined across text
+    # that is not page furniture, and whether the header lacked a role `required` asks for.
+    joined_by_rows: tuple[int, ...] = ()
+    header_short: bool = False
+    # Tables right after it, of its width and with no header, left unjoined: text stood
+    # between and their rows did not tell (too few, or not the form's).
+    declined: tuple[int, ...] = ()
 
 
-def statistics_tables(doc: Document, layout: Layout) -> tuple[list[StatsTable], list[RawTable]]:
+def statistics_tables(
+    doc: Document, layout: Layout, names_indicators: Callable[[RawTable], bool] | None = None
+) -> tuple[list[StatsTable], list[RawTable]]:
     """The document's statistics tables and its other tables.
 
     A Word table split in two, or a text export with a page footer inside the table, gives
     a second table without a header; left alone, its rows would be kept only cell by cell
-    (tables.parquet), with nothing in facts to say half the report is missing.
+    (tables.parquet), with nothing in facts to say half the report is missing. Where the
+    header or the page furniture do not settle it, `names_indicators` (lent by the
+    pipeline: assembly knows no schema) asks the rows whether they are the form's.
     """
     stats: list[StatsTable] = []
     other: list[RawTable] = []
@@ -120,23 +135,57 @@ def statistics_tables(doc: Document, layout: Layout) -> tuple[list[StatsTable], 
             stats.append(StatsTable(table, shape, (table,)))
             continue
         last = stats[-1] if stats else None
-        if last is not None and last.parts[-1].index == table.index - 1:  # right after a statistics table
-            between = [b.text for b in doc.blocks if b.before_table == table.index]
-            if _continues(table, last, between, layout):
-                first, *rest = table.rows
-                rows = (*last.table.rows, replace(first, break_before=True), *rest)
-                joined = RawTable(index=last.table.index, rows=rows)
-                stats[-1] = StatsTable(joined, last.shape, (*last.parts, table), (*last.between, *between))
+        follows = last is not None and last.parts[-1].index == table.index - 1 and _fits(table, last)
+        between = [b.text for b in doc.blocks if b.before_table == table.index] if follows else []
+        by_rows = not _only_furniture(between, layout)
+        if names_indicators is not None and (not follows or by_rows):
+            short = _short_shape(table, layout)
+            if short is not None and names_indicators(table):
+                stats.append(StatsTable(table, short, (table,), header_short=True))
                 continue
+        if last is not None and follows and (not by_rows or (names_indicators is not None and names_indicators(table))):
+            first, *rest = table.rows
+            rows = (*last.table.rows, replace(first, break_before=True), *rest)
+            joined = RawTable(index=last.table.index, rows=rows)
+            stats[-1] = replace(
+                last,
+                table=joined,
+                parts=(*last.parts, table),
+                between=(*last.between, tuple(between)),
+                joined_by_rows=(*last.joined_by_rows, table.index) if by_rows else last.joined_by_rows,
+            )
+            continue
+        if last is not None and follows:
+            stats[-1] = replace(last, declined=(*last.declined, table.index))
         other.append(table)
     return stats, other
 
 
-def _continues(table: RawTable, last: StatsTable, between: list[str], layout: Layout) -> bool:
-    rule = layout.continuation
+def _short_shape(table: RawTable, layout: Layout) -> TableShape | None:
+    """The shape of a header naming fewer roles than the layout requires, every one of
+    its first row's cells a role word: a row of data naming a role here and there ('Số
+    lượng' as a unit, 'danh mục' in a label) is never taken for a header. Every column
+    must have a role and one only the value's: a header that names one column over two
+    ('Kết quả thống kê' over the units and the numbers, its second row lost or upside
+    down) would read the units as the values."""
+    if not layout.required_when_rows_name_indicators:
+        return None
+    shape = find_shape(table, layout, required=layout.required_when_rows_name_indicators)
+    if shape is None or None in shape.roles or shape.roles.count("value") != 1:
+        return None
+    first = table.rows[shape.header_rows - len(shape.header_keys)]
+    return shape if all(layout.role_of(c) for c in map(clean_cell, first.cells) if c) else None
+
+
+def _fits(table: RawTable, last: StatsTable) -> bool:
+    """As many columns as the statistics table, or one fewer (a missing STT column)."""
     n = len(last.shape.roles)
-    width = max((len(r.cells) for r in table.rows), default=0)
-    return n - 1 <= width <= n and len(between) <= rule.max_lines_between and all(map(rule.is_page_mark, between))
+    return n - 1 <= max((len(r.cells) for r in table.rows), default=0) <= n
+
+
+def _only_furniture(between: list[str], layout: Layout) -> bool:
+    rule = layout.continuation
+    return len(between) <= rule.max_lines_between and all(map(rule.is_page_mark, between))
 
 
 _ROMAN = re.compile(r"^(?=[IVXL])(XL|L?X{0,3})(IX|IV|V?I{0,3})\.?$")

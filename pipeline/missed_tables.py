@@ -49,7 +49,7 @@ def statistics_lookalike(
     labels, or None. Only called when no table was recognised by its header."""
     for table in tables:
         named, labels = _best_label_column(table, matcher, templates, settings)
-        if named >= settings.min_named and named >= settings.min_share * labels:
+        if _names_enough(named, labels, settings):
             header = " | ".join(c for c in map(clean_cell, table.rows[0].cells) if c)
             found = {layout.role_of(c) for row in table.rows[:3] for c in row.cells}
             missing = ", ".join(r for r in layout.required if r not in found)
@@ -72,6 +72,19 @@ def statistics_lookalike(
                 f"(its cells are in tables.parquet): {fix}",
             )
     return None
+
+
+def names_indicators(
+    table: RawTable, matcher: Matcher, templates: list[str], settings: LookalikeSettings = SETTINGS
+) -> bool:
+    """Whether one column of the table names the form's indicators, row after row: what
+    tells a statistics table whose header or page furniture do not (pipeline/assemble.py's
+    statistics_tables)."""
+    return _names_enough(*_best_label_column(table, matcher, templates, settings), settings)
+
+
+def _names_enough(named: int, labels: int, settings: LookalikeSettings) -> bool:
+    return named >= settings.min_named and named >= settings.min_share * labels
 
 
 def _best_label_column(

@@ -22,7 +22,7 @@ from normalize.numbers import CodeTable, Style, Value
 from normalize.text import clean_cell, legacy_font_encoding
 from pipeline.assemble import VALUE_COLUMNS_JOINT, StatsTable, assemble_table, statistics_tables
 from pipeline.metadata import read_metadata
-from pipeline.missed_tables import statistics_lookalike
+from pipeline.missed_tables import names_indicators, statistics_lookalike
 from pipeline.models import Fact, Finding, TableRow
 from pipeline.scores import classify, count_header_rows, header_paths, read_scores
 from pipeline.validate import ReportData, apply_severities, required_indicators, validate, value_types
@@ -246,7 +246,14 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
             f"to Unicode (Unikey: Công cụ → Chuyển mã) and send it again"
         )
     rows: list[TableRow] = []
-    stats, other = statistics_tables(doc, ctx.layout)
+    named: dict[int, bool] = {}  # asked of a table at most once: matching 24 labels a column
+
+    def names(table: RawTable) -> bool:
+        if table.index not in named:
+            named[table.index] = names_indicators(table, ctx.matcher, ctx.templates)
+        return named[table.index]
+
+    stats, other = statistics_tables(doc, ctx.layout, names)
     for st in stats:
         rows.extend(assemble_table(st.table, st.shape, first_row_no=len(rows) + 1, judge=ctx.matcher.continues))
     first_stats = stats[0].table.index if stats else None
@@ -261,7 +268,10 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
         metadata_source=meta.source_summary,
     )
     findings: list[Finding] = list(meta.findings)
-    findings += [_continued(st) for st in stats if len(st.parts) > 1]
+    findings += [_continued(st) for st in stats if len(st.parts) > len(st.joined_by_rows) + 1]
+    findings += [_continued_after_text(st, t) for st in stats for t in st.joined_by_rows]
+    findings += [_header_short(st, ctx.layout) for st in stats if st.header_short]
+    findings += [_not_continued(st, t) for st in stats for t in st.declined]
     lap("assemble")
     if not rows:
         unread = [t for t in other if classify(t, ctx.scores) is None]
@@ -337,14 +347,55 @@ def _no_table(doc: Document, layout: Layout) -> str:
 
 
 def _continued(st: StatsTable) -> Finding:
-    later = ", ".join(f"{t.index + 1} ({len(t.rows)} rows)" for t in st.parts[1:])
-    between = "; ".join(f"'{line}'" for line in st.between) or "nothing"
+    parts = [(t, lines) for t, lines in zip(st.parts[1:], st.between, strict=True) if t.index not in st.joined_by_rows]
+    later = ", ".join(f"{t.index + 1} ({len(t.rows)} rows)" for t, _ in parts)
+    between = _quoted(tuple(line for _, lines in parts for line in lines))
     return Finding(
         rule="table_continued",
         severity="info",
         message=f"table(s) {later} have no header of their own and are read as the continuation of "
         f"statistics table {st.table.index + 1}; between them: {between}",
     )
+
+
+def _continued_after_text(st: StatsTable, index: int) -> Finding:
+    part, between = next((t, lines) for t, lines in zip(st.parts[1:], st.between, strict=True) if t.index == index)
+    return Finding(
+        rule="table_continued_after_text",
+        severity="warning",
+        message=f"table {index + 1} ({len(part.rows)} rows) has no header of its own and text that is not "
+        f"a page footer stands before it, but its rows name the form's indicators: read as the "
+        f"continuation of statistics table {st.table.index + 1}; check that it is ("
+        f"{_quoted(between)} stood between them)",
+    )
+
+
+def _not_continued(st: StatsTable, index: int) -> Finding:
+    return Finding(
+        rule="table_not_continued",
+        severity="info",
+        message=f"table {index + 1} has no header naming the statistics columns and as many columns as table "
+        f"{st.table.index + 1} before it, but text stands between them and its rows do not tell "
+        f"that they are the form's (too few, or naming other things): kept cell by cell in "
+        f"tables.parquet, not read as facts",
+    )
+
+
+def _header_short(st: StatsTable, layout: Layout) -> Finding:
+    first = st.table.rows[st.shape.header_rows - len(st.shape.header_keys)]
+    header = " | ".join(c for c in map(clean_cell, first.cells) if c)
+    missing = ", ".join(r for r in layout.required if r not in st.shape.roles)
+    return Finding(
+        rule="statistics_header_short",
+        severity="warning",
+        message=f"table {st.table.index + 1}'s header ('{header}') names no {missing} column, but its rows "
+        f"name the form's indicators: read as the statistics table, no row's {missing} printed (a fact's "
+        f"canonical unit is its indicator's)",
+    )
+
+
+def _quoted(lines: tuple[str, ...]) -> str:
+    return "; ".join(f"'{line}'" for line in lines) or "nothing"
 
 
 def _match(rows: list[TableRow], ctx: Context, report: dict, findings: list[Finding]) -> list[Match]:

@@ -103,6 +103,7 @@ class Continuation(BaseModel):
 class Layout(BaseModel):
     roles: dict[str, RoleKeys]
     required: list[str]
+    required_when_rows_name_indicators: list[str] = []
     typo_min_length: int = 6
     continuation: Continuation = Continuation()
 

@@ -40,25 +40,81 @@ def test_a_footer_inside_the_table_does_not_cut_it(tmp_path, ctx, seed, cut):
     assert f"'{cut[0] or cut[1]}'" in note["message"] and note["severity"] == "info"
 
 
-@pytest.mark.parametrize("title", ["DANH SÁCH VĂN BẢN ĐÃ BAN HÀNH", "Biểu 2"])
-def test_a_table_after_a_title_is_not_joined(tmp_path, ctx, seed, title):
-    """Short, but not page furniture: the next table may be of another kind, whose rows
-    read through this table's columns would put dates and document numbers among facts."""
-    lines, mid, whole = seed
-    got = ingest_file(write(tmp_path, [*lines[:mid], title, *lines[mid:]]), tmp_path, ctx)
-    assert len(got.facts) < len(whole.facts) and got.cells
-    assert not [f for f in got.findings if f["rule"] == "table_continued"]
+def rules(result, rule: str) -> list[dict]:
+    return [f for f in result.findings if f["rule"] == rule]
 
 
-def test_a_table_after_a_paragraph_or_of_another_width_is_not_joined(tmp_path, ctx, seed):
+@pytest.mark.parametrize(
+    "between",
+    [
+        ["DANH SÁCH VĂN BẢN ĐÃ BAN HÀNH"],
+        ["Kết quả thực hiện các nhiệm vụ còn lại được tổng hợp trong bảng dưới đây, theo từng lĩnh vực."],
+        ["", "Ghi chú: tiếp theo bảng.", ""],
+    ],
+)
+def test_the_rest_of_the_table_after_a_title_or_paragraph_is_joined_by_its_rows(tmp_path, ctx, seed, between):
+    """Not page furniture, so the header-less table might be of another kind; its rows
+    name the form's indicators, so it is the statistics table continued. It was kept cell
+    by cell, the report "ok" with half its facts missing and nothing said."""
     lines, mid, whole = seed
-    paragraph = "Kết quả thực hiện các nhiệm vụ còn lại được tổng hợp trong bảng dưới đây, theo từng lĩnh vực."
-    got = ingest_file(write(tmp_path, [*lines[:mid], paragraph, *lines[mid:]]), tmp_path, ctx)
-    assert len(got.facts) < len(whole.facts) and got.cells  # the rest kept cell by cell, not guessed
+    got = ingest_file(write(tmp_path, [*lines[:mid], *between, *lines[mid:]]), tmp_path, ctx)
+    assert facts(got) == facts(whole) and not got.cells
+    (note,) = rules(got, "table_continued_after_text")
+    assert note["severity"] == "warning" and f"'{next(b for b in between if b)}'" in note["message"]
+    assert not rules(got, "table_continued")
+
+
+def test_a_table_of_another_kind_after_a_title_is_not_joined(tmp_path, ctx, seed):
+    """Same width, no statistics header, a title between: rows read through the
+    statistics columns would put dates and document numbers among facts."""
+    lines, _, whole = seed
+    documents = [f"{i}\tKế hoạch số {10 + i}/KH-SLĐTBXH\t{i:02d}/02/2023\tSở LĐ-TB&XH\t" for i in range(1, 13)]
+    got = ingest_file(write(tmp_path, [*lines, "DANH SÁCH VĂN BẢN ĐÃ BAN HÀNH", *documents]), tmp_path, ctx)
+    assert facts(got) == facts(whole) and len(got.cells) == 12 * 4  # its filled cells
+    assert not rules(got, "table_continued") and not rules(got, "table_continued_after_text")
+    (note,) = rules(got, "table_not_continued")
+    assert note["severity"] == "info" and "tables.parquet" in note["message"]
+
+
+def test_a_few_rows_after_a_paragraph_are_kept_and_said(tmp_path, ctx, seed):
+    """Two rows cannot tell whose they are: kept cell by cell, with a finding."""
+    lines, _, whole = seed
+    table = [i for i, line in enumerate(lines) if "\t" in line]
+    cut = table[-2]
+    got = ingest_file(write(tmp_path, [*lines[:cut], "Ghi chú: tiếp theo bảng.", *lines[cut:]]), tmp_path, ctx)
+    assert facts(got) == facts(whole)[: len(facts(got))] and len(facts(got)) < len(facts(whole)) and got.cells
+    assert len(rules(got, "table_not_continued")) == 1
+
+
+def test_a_table_of_another_width_is_not_joined(tmp_path, ctx, seed):
+    lines, _, whole = seed
     signature = ["Nơi nhận:\tGIÁM ĐỐC", "- Sở Nội vụ;\t(đã ký)"]
     got = ingest_file(write(tmp_path, [*lines, "Trang 5", *signature]), tmp_path, ctx)
     assert facts(got) == facts(whole)
-    assert not [f for f in got.findings if f["rule"] == "table_continued"]
+    assert not rules(got, "table_continued") and not rules(got, "table_not_continued")
+
+
+@pytest.mark.parametrize("seed_key", ["000", "001", "002", "003"])
+def test_a_form_without_a_unit_column_is_read_by_its_rows(tmp_path, ctx, seed_key):
+    """'STT | Chỉ tiêu | Số liệu | Ghi chú': an agency's own form. Its header alone does not
+    tell it from a score table; its rows do. Every indicator and value as in the seed, or
+    lost where the unit cell held the only reading ('Có = 1 Không = 0' codes); no unit
+    printed, the canonical unit the indicator's."""
+    whole = ingest_file(SEED[seed_key], SEED[seed_key].parent, ctx)
+    lines = [
+        "\t".join([*c[:2], *c[3:]]) if len(c := line.split("\t")) >= 5 else line
+        for line in SEED[seed_key].read_text(encoding="utf-8").split("\n")
+    ]
+    got = ingest_file(write(tmp_path, lines), tmp_path, ctx)
+    before = {f.line_no: (f.indicator_id, f.value_num) for f in whole.facts}
+    assert not [f for f in got.facts if f.indicator_id not in (before[f.line_no][0], None)]
+    assert not [f for f in got.facts if f.value_num not in (before[f.line_no][1], None)]
+    kept = sum(1 for f in got.facts if f.indicator_id and (f.indicator_id, f.value_num) == before[f.line_no])
+    assert kept >= 0.9 * sum(1 for f in whole.facts if f.indicator_id)
+    assert all(f.unit_raw is None for f in got.facts)
+    assert {f.unit for f in got.facts if f.indicator_id} == {f.unit for f in whole.facts if f.indicator_id}
+    (note,) = rules(got, "statistics_header_short")
+    assert note["severity"] == "warning" and "no unit column" in note["message"]
 
 
 def test_a_word_table_split_in_two(tmp_path, ctx, seed):
