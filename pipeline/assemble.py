@@ -27,6 +27,9 @@ from pipeline.models import TableRow
 from schema.load import Layout
 
 ROLES = ("stt", "label", "unit", "value", "note")
+# A column headed with words that name no role ("Lũy kế", "Kế hoạch" beside "Số liệu"):
+# a column the form does not have. Its cells go to the note in brackets, never to the value.
+EXTRA = "extra"
 # Two value columns ("Kết quả quý" | "Kết quả lũy kế") are kept side by side, never run
 # together: "5" and "120" joined by a space would read as the number 5 120.
 VALUE_COLUMNS_JOINT = " | "
@@ -63,22 +66,27 @@ def find_shape(
         roles: list[str | None] = [*first, *([None] * (n - len(first)))]
         used = 1
         below_at = start + 1 + wrapped
+        unnamed: set[int] = set()  # columns a lower header row heads with words of no role
         if below_at < len(rows) and _is_role_row(rows[below_at], layout):
             used = 2 + wrapped
-            for i, r in enumerate(map(layout.role_of, rows[below_at].cells)):
+            for i, cell in enumerate(rows[below_at].cells):
+                r = layout.role_of(cell)
                 if r is not None and i < n:
                     roles[i] = r
+                elif r is None and clean_cell(cell):
+                    unnamed.add(i)
         # A merged header cell gives its role to the columns it covers (Word's gridSpan),
-        # unless a lower header row names them.
+        # unless a lower header row names them, or heads them with words of no role.
         for header in rows[start : start + used]:
             for i, span in enumerate(header.spans[:n]):
-                if span == 0 and roles[i] is None and i > 0:
+                if span == 0 and roles[i] is None and i > 0 and i not in unnamed:
                     roles[i] = roles[i - 1]
         # "Kết quả thống kê" spans unit and value: a column left without a role after a
         # unit column is that span's second half.
         for i in range(1, n):
-            if roles[i] is None and roles[i - 1] == "unit":
+            if roles[i] is None and roles[i - 1] == "unit" and i not in unnamed:
                 roles[i] = "value"
+        roles = [EXTRA if r is None and i in unnamed else r for i, r in enumerate(roles)]
         if not all(req in roles for req in required):
             continue
         keys = tuple(tuple(map(loose_key, r.cells)) for r in rows[start : start + used])
@@ -87,9 +95,20 @@ def find_shape(
 
 
 def _is_role_row(row: RawRow, layout: Layout) -> bool:
-    """A second header row: only role words ("Đơn vị tính", "Số liệu")."""
-    roles = [layout.role_of(c) for c in row.cells]
-    return any(roles) and all(r is not None or not clean_cell(c) for c, r in zip(row.cells, roles, strict=True))
+    """A second header row: role words ("Đơn vị tính", "Số liệu"), and beside two of them
+    perhaps a few words naming no role ("Lũy kế", "Kế hoạch": a column the form does not
+    have, which then has no role and is never read as the value). Never a number: a row
+    of data names a role now and then ('Số lượng' as its unit) but holds its value."""
+    cells = [c for c in map(clean_cell, row.cells) if c]
+    roles = [layout.role_of(c) for c in cells]
+    named = {r for r in roles if r is not None}
+    unnamed = [c for c, r in zip(cells, roles, strict=True) if r is None]
+    if not unnamed:
+        return bool(named)
+    return len(named) >= 2 and len(unnamed) < len(named) and not any(_NUMBERISH.fullmatch(c) for c in unnamed)
+
+
+_NUMBERISH = re.compile(r"[\d\s.,/%()+-]+")
 
 
 def _wraps_header(row: RawRow, layout: Layout) -> bool:
@@ -346,7 +365,7 @@ def assemble_table(
 @lru_cache(maxsize=64)
 def _missing_roles(roles: tuple[str | None, ...]) -> tuple[str, ...] | None:
     """The roles a table lacks when each of its columns has a role of its own, else None."""
-    if None in roles or len(set(roles)) < len(roles):
+    if None in roles or EXTRA in roles or len(set(roles)) < len(roles):
         return None
     return tuple(r for r in ROLES if r not in roles)
 
@@ -360,6 +379,8 @@ def _by_role(cells: tuple[str, ...] | list[str], roles: tuple[str | None, ...]) 
             continue
         if role is None:  # a column the header does not name: kept in the note, never a value
             unnamed.append(f"column {col}: '{text}'")
+            role, text = "note", f"[{text}]"
+        elif role == EXTRA:  # said once for the table (pipeline/run_file.py)
             role, text = "note", f"[{text}]"
         joint = VALUE_COLUMNS_JOINT if role == "value" else " "  # a label split over two columns is one
         by_role[role] = f"{by_role[role]}{joint}{text}" if by_role[role] else text

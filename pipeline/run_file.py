@@ -20,7 +20,7 @@ from extractors.base import Document, RawTable
 from normalize.memo import Memo
 from normalize.numbers import CodeTable, Style, Value
 from normalize.text import clean_cell, legacy_font_encoding
-from pipeline.assemble import VALUE_COLUMNS_JOINT, StatsTable, assemble_table, statistics_tables
+from pipeline.assemble import EXTRA, VALUE_COLUMNS_JOINT, StatsTable, assemble_table, statistics_tables
 from pipeline.metadata import read_metadata
 from pipeline.missed_tables import names_indicators, statistics_lookalike
 from pipeline.models import Fact, Finding, TableRow
@@ -272,6 +272,7 @@ def _process(doc: Document, ctx: Context, result: FileResult) -> None:
     findings += [_continued_after_text(st, t) for st in stats for t in st.joined_by_rows]
     findings += [_header_short(st, ctx.layout) for st in stats if st.header_short]
     findings += [_not_continued(st, t) for st in stats for t in st.declined]
+    findings += [_extra_column(st, i) for st in stats for i, r in enumerate(st.shape.roles) if r == EXTRA]
     lap("assemble")
     if not rows:
         unread = [t for t in other if classify(t, ctx.scores) is None]
@@ -378,6 +379,18 @@ def _not_continued(st: StatsTable, index: int) -> Finding:
         f"{st.table.index + 1} before it, but text stands between them and its rows do not tell "
         f"that they are the form's (too few, or naming other things): kept cell by cell in "
         f"tables.parquet, not read as facts",
+    )
+
+
+def _extra_column(st: StatsTable, col: int) -> Finding:
+    rows = st.table.rows[st.shape.header_rows - len(st.shape.header_keys) : st.shape.header_rows]
+    texts = (text for r in rows if col < len(r.cells) and (text := clean_cell(r.cells[col])))
+    heading = " / ".join(dict.fromkeys(texts))  # a cell merged down repeats its words
+    return Finding(
+        rule="column_not_in_form",
+        severity="info",
+        message=f"table {st.table.index + 1}'s column {col + 1} is headed '{heading}', no column of the form "
+        f"(schema/layout.yaml): its cells are kept in each row's note in brackets, never read as values",
     )
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from docx import Document
 
+from extractors.base import RawRow
 from normalize.text import strip_diacritics
+from pipeline.assemble import _is_role_row
 from pipeline.run_file import ingest_file
 from schema.load import load_layout
 from tests.conftest import SEED, by_label, rows_of_bytes
@@ -385,3 +388,67 @@ def test_a_bracketed_remark_cut_off_by_a_page_break_ends_the_label_above(tmp_pat
     # not after a break: a row of its own, as printed
     path.write_text(text.replace(row, cut.replace("\n\n\n\n", "\n")), encoding="utf-8")
     assert any(f["label_raw"] == "(nếu có)" for f in ingest_file(path, tmp_path, ctx).facts)
+
+
+def _with_column(seed: str, at: int, heading: str, value: str) -> list[list[str]]:
+    """The seed's table rows with a column the form does not have inserted at `at`: headed
+    `heading` on the row of 'Đơn vị tính | Số liệu' (and 'Kết quả thống kê' spanning it),
+    holding `value` on every row that has a value."""
+    rows = []
+    for line in SEED[seed].read_text(encoding="utf-8").split("\n"):
+        cells = line.split("\t")
+        if len(cells) < 5:
+            rows.append(cells)
+        elif cells[2] == "Đơn vị tính":
+            rows.append([*cells[:at], heading, *cells[at:]])
+        else:
+            rows.append(
+                [*cells[:at], value if cells[3].strip() and not cells[0].startswith("STT") else "", *cells[at:]]
+            )
+    return rows
+
+
+@pytest.mark.parametrize(("at", "heading"), [(4, "Lũy kế"), (3, "Kế hoạch")])
+@pytest.mark.parametrize("seed", ["001", "003"])
+def test_a_column_the_form_does_not_have_is_kept_in_the_note_not_read(tmp_path, ctx, seed, at, heading):
+    """'Đơn vị tính | Số liệu | Lũy kế': the header row naming a word of no role was not
+    taken for a header row, and every value of the report was lost (error)."""
+    text = "\n".join("\t".join(cells) for cells in _with_column(seed, at, heading, "999"))
+    reads_like_the_seed(tmp_path, ctx, seed, text, ("label_raw", "indicator_id", "value_num", "value_den"))
+    got = ingest_file(tmp_path / "report.txt", tmp_path, ctx)
+    (note,) = [f for f in got.findings if f["rule"] == "column_not_in_form"]
+    assert f"column {at + 1} is headed '{heading}'" in note["message"]
+    assert not [f for f in got.findings if f["rule"] in ("unnamed_column", "statistics_table_unrecognised")]
+    assert all("[999]" in f.note_raw for f in got.facts if f.value_raw)
+
+
+def test_a_word_column_the_form_does_not_have_under_a_merged_heading(tmp_path, ctx):
+    """Word merges 'Kết quả thống kê' over all three columns: the merge gave 'Lũy kế' the
+    value role too, and two value columns leave every value empty."""
+    rows = _with_column("001", 4, "Lũy kế", "999")
+    doc = Document()
+    table_rows = [r for r in rows if len(r) >= 5]
+    table = doc.add_table(rows=0, cols=6)
+    for cells in table_rows:
+        row = table.add_row()
+        for i, text in enumerate(cells[:6]):
+            row.cells[i].text = text
+    h1, h2 = table.rows[0], table.rows[1]
+    assert h1.cells[2].text == "Kết quả thống kê" and h2.cells[4].text == "Lũy kế"
+    h1.cells[2].merge(h1.cells[4])
+    h1.cells[2].text = "Kết quả thống kê"
+    path = tmp_path / "report.docx"
+    doc.save(path)
+    whole = ingest_file(SEED["001"], SEED["001"].parent, ctx)
+    got = ingest_file(path, tmp_path, ctx)
+    fields = ("label_raw", "indicator_id", "value_num")
+    assert [tuple(f[k] for k in fields) for f in got.facts] == [tuple(f[k] for k in fields) for f in whole.facts]
+    assert [f["rule"] for f in got.findings].count("column_not_in_form") == 1
+
+
+def test_a_data_row_is_never_taken_for_a_header_row():
+    """Role words beside words of no role make a header row only without a number."""
+    layout = load_layout()
+    data = RawRow(("", "Số lượng phiếu khảo sát", "Số lượng", "68", "Lũy kế"), line_no=1)
+    header = RawRow(("", "", "Đơn vị tính", "Số liệu", "Lũy kế"), line_no=1)
+    assert not _is_role_row(data, layout) and _is_role_row(header, layout)
