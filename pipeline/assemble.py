@@ -86,12 +86,24 @@ def find_shape(
         for i in range(1, n):
             if roles[i] is None and roles[i - 1] == "unit" and i not in unnamed:
                 roles[i] = "value"
+        # Likewise "Chỉ tiêu thống kê" merged over two columns, in a text export that keeps
+        # no merges: a column with no header words at all right after the label column is
+        # the label's second half (sub-items indented by a column of their own).
+        for i in range(1, n):
+            if roles[i] is None and roles[i - 1] == "label" and i not in unnamed and not _header_text(rows, start, i):
+                roles[i] = "label"
         roles = [EXTRA if r is None and i in unnamed else r for i, r in enumerate(roles)]
         if not all(req in roles for req in required):
             continue
         keys = tuple(tuple(map(loose_key, r.cells)) for r in rows[start : start + used])
         return TableShape(tuple(roles), start + used, keys, layout.role_of)
     return None
+
+
+def _header_text(rows: tuple[RawRow, ...], start: int, col: int) -> bool:
+    """Whether the first header row has words in column `col`."""
+    cells = rows[start].cells
+    return col < len(cells) and bool(clean_cell(cells[col]))
 
 
 def _is_role_row(row: RawRow, layout: Layout) -> bool:
