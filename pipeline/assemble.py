@@ -265,7 +265,31 @@ def _read_row(cells: tuple[str, ...], roles: tuple[str | None, ...]) -> tuple[st
         for role in missing:
             by_role[role] = ""
         repairs = []
-    return _first_key(cells), RoleCells(**by_role), tuple(repairs)
+    read = RoleCells(**by_role)
+    if read.label[:1] in _NUMBER_STARTS:
+        read, repairs = _numbered_label(read, repairs)
+    return _first_key(cells), read, tuple(repairs)
+
+
+# A label opening with its row's number ("6. Số liệu về xử lý kỷ luật", "II. Cải cách thể
+# chế", "1.1.1 Số TTHC…", "a) Số…"): forms typed by hand put it there, the STT cell empty
+# or holding it again. Read there, the row lost its section ("Số vấn đề phát hiện" of IV
+# read as I's) and, starting with a digit, was joined to the row above as a fragment.
+_NUMBER_STARTS = frozenset("0123456789IVXabcdđeghi")
+_NUMBERED_LABEL = re.compile(r"((?:[IVX]{1,4}|\d{1,2})\.|\d{1,2}(?:\.\d{1,2}){1,3}\.?|\d{1,2}\)|[a-iđ]\))\s+")
+
+
+def _numbered_label(cells: RoleCells, repairs: list[str]) -> tuple[RoleCells, list[str]]:
+    """The number moved from the label to the STT when the STT cell is empty or holds the
+    same number; the label must go on with a capital ('3 và 4 có phát sinh' is a fragment)."""
+    m = _NUMBERED_LABEL.match(cells.label)
+    if m is None or not cells.label[m.end() : m.end() + 1].isupper():
+        return cells, repairs
+    number = m.group(1)
+    if cells.stt and cells.stt.rstrip(".") != number.rstrip(".)"):
+        return cells, repairs
+    repair = f"STT '{number}' read from the label" if not cells.stt else f"STT '{number}' repeated in the label dropped"
+    return cells._replace(stt=cells.stt or number, label=cells.label[m.end() :]), [*repairs, repair]
 
 
 def _align(row_cells: tuple[str, ...], n: int) -> tuple[str, ...] | list[str]:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from docx import Document
 
 from extractors.base import RawRow
 from normalize.text import strip_diacritics
-from pipeline.assemble import _is_role_row
+from pipeline.assemble import RoleCells, _is_role_row, _numbered_label
 from pipeline.run_file import ingest_file
 from schema.load import load_layout
 from tests.conftest import SEED, by_label, rows_of_bytes
@@ -468,3 +470,35 @@ def test_a_label_column_merged_over_two_in_a_text_export(tmp_path, ctx, seed):
             c = [*c[:2], "", *c[2:]]
         lines.append("\t".join(c))
     reads_like_the_seed(tmp_path, ctx, seed, "\n".join(lines), ("label_raw", "indicator_id", "value_num", "value_den"))
+
+
+@pytest.mark.parametrize("keep_stt", [False, True])
+@pytest.mark.parametrize("seed", ["001", "002", "003"])
+def test_a_rows_number_typed_in_its_label(tmp_path, ctx, seed, keep_stt):
+    """'6. Số liệu về xử lý kỷ luật' in the label cell, the STT cell empty or holding the
+    number again. Starting with a digit, the row was joined to the one above as a
+    fragment ('Kết quả thực hiện thực tế 6. Số liệu…'), and section rows so typed lost
+    their section: 001's 'Số vấn đề phát hiện đã xử lý xong' of IV was read as I's."""
+    lines = []
+    for line in SEED[seed].read_text(encoding="utf-8").split("\n"):
+        c = line.split("\t")
+        if len(c) >= 5 and c[1][:1].isupper() and re.fullmatch(r"[IVX]+|[\d.]+", c[0]):  # not 'STT', 'Trong đó
+            c = [c[0] if keep_stt else "", f"{c[0].rstrip('.')}. {c[1]}", *c[2:]]
+        lines.append("\t".join(c))
+    fields = ("label_raw", "indicator_id", "value_num", "value_den", "section", "parent_row_no")
+    reads_like_the_seed(tmp_path, ctx, seed, "\n".join(lines), fields)
+
+
+def test_only_a_number_before_a_capital_is_taken_from_the_label():
+    def read(stt: str, label: str) -> tuple[str, str]:
+        cells = RoleCells(stt, label, "", "", "")
+        got, _ = _numbered_label(cells, [])
+        return got.stt, got.label
+
+    assert read("", "6. Số liệu về xử lý kỷ luật") == ("6.", "Số liệu về xử lý kỷ luật")
+    assert read("", "II. Cải cách thể chế") == ("II.", "Cải cách thể chế")
+    assert read("3.1.2.", "3.1.2 Số TTHC bãi bỏ") == ("3.1.2.", "Số TTHC bãi bỏ")
+    assert read("", "a) Số hồ sơ") == ("a)", "Số hồ sơ")
+    for fragment in ("3 và 4 có phát sinh hồ sơ)", "2015.", "1.201/1.252 hồ sơ", "6. số liệu", "Việc chấp hành"):
+        assert read("", fragment) == ("", fragment)
+    assert read("5", "6. Số liệu") == ("5", "6. Số liệu")  # another number: left as printed
