@@ -387,15 +387,35 @@ def assemble_table(
         repair = None if cells.stt or cells.value else _continuation(cells, prev, after_break, judge)
         after_break = False
         if repair is not None and prev is not None:
-            p = prev.cells
-            prev.cells = p._replace(
-                label=_join(p.label, cells.label), unit=_join(p.unit, cells.unit), note=_join(p.note, cells.note)
-            )
             where = f"line {raw.line_no}" if raw.line_no else f"row {len(drafts) + 1}"
-            prev.repairs = (*prev.repairs, f"{repair} from {where}")
+            _absorb(prev, cells, (f"{repair} from {where}",))
+            if judge is not None and len(drafts) > 1 and not (prev.cells.stt or prev.cells.value):
+                _fold_into_above(drafts, judge)
             continue
         drafts.append(_Draft(raw, cells, repairs))
     return _structure(drafts, table.index, first_row_no)
+
+
+def _fold_into_above(drafts: list[_Draft], judge: JoinJudge) -> None:
+    """A label cut twice ("…đã đăng tại" + "Chuyên mục CCHC trên Trang Thông tin điện tử" +
+    "của đơn vị"): its middle, a capital fragment, completes nothing alone, so the judge
+    left it a row; with its rest joined it may complete the row above. Asked only when a
+    fragment has just joined a row without STT or value."""
+    above, middle = drafts[-2], drafts[-1]
+    if not judge(above.cells.label, middle.cells.label):
+        return
+    where = f"line {middle.raw.line_no}" if middle.raw.line_no else f"row {len(drafts)}"
+    _absorb(above, middle.cells, (f"continuation_label_schema from {where}", *middle.repairs))
+    drafts.pop()
+
+
+def _absorb(draft: _Draft, fragment: RoleCells, repairs: tuple[str, ...]) -> None:
+    """The fragment's label, unit and note joined onto the draft's, and said so."""
+    c = draft.cells
+    draft.cells = c._replace(
+        label=_join(c.label, fragment.label), unit=_join(c.unit, fragment.unit), note=_join(c.note, fragment.note)
+    )
+    draft.repairs = (*draft.repairs, *repairs)
 
 
 @lru_cache(maxsize=64)
