@@ -134,6 +134,16 @@ _NUMBER_ONLY = re.compile(rf"^(?P<n>{_NUMBER})(?P<pct>\s*%)?(?(pct)[.;]?)$")
 _FRACTION = re.compile(rf"^(?P<a>{_NUMBER})\s*/\s*(?P<b>{_NUMBER})(?P<pct>\s*%)?(?:\s+(?P<rest>.+))?$")
 _QUALIFIED = re.compile(rf"^(?P<n>{_NUMBER})(?P<pct>\s*%)?\s*(?P<rest>[(\[A-Za-zÀ-ỹĐđ].*)$")
 _SPACE_GROUPED = re.compile(r"^[+-]?\d{1,3}(?: \d{3})+(?:,\d+)?$")
+# A count with its noun on both sides of the bar, or "out of" in words: "12 người/15 người",
+# "1.201 trên 1.252 hồ sơ".
+_WORDED_FRACTION = re.compile(
+    rf"^(?P<a>{_NUMBER})(?P<wa>[^\d/()]{{0,40}}?)\s*(?:/|\btrên\b)\s*(?P<b>{_NUMBER})(?P<rest>[^\d/]*)$"
+)
+_BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")
+# Words that put a second quantity beside the first: a range ("20 đến 25", "20 - 25") or a
+# list ("2 văn bản, 1 kế hoạch"). Numbers after other words are remarks: an ordinal ("2 đợt,
+# đợt 1"), a date ("02 cuộc; 12/3/2023"), a document ("theo KH 12/KH-UBND").
+_SECOND_QUANTITY = re.compile(r"(?:\bđến\b|\btới\b|\bvà\b|[-–~,;+])\s*(?!\d{1,2}/\d{1,2}\b)\d")
 # An answer, then what backs it: "Có (Kế hoạch số 12/KH-UBND)", "Không, chưa phát sinh".
 _THEN_REMARK = re.compile(r"^(?P<head>[^(),;:]+?)\s*(?:\((?P<bracket>.+)\)|[,;:]\s*(?P<rest>.+))$")
 
@@ -359,6 +369,8 @@ def _parse_value(raw: str | None, expect: Expect, codes: CodeTable | None, style
 
     m = _QUALIFIED.match(text)
     if m and not re.match(r"^\d+\s*/", text):  # "18/01/2023 …" is a date, not a number
+        if _WORDED_FRACTION.match(text) or _SECOND_QUANTITY.search(_BRACKETED.sub("", m["rest"])):
+            return _several_numbers(text)
         pct = bool(m["pct"])
         r = read_number(m["n"], expect, style, percent=pct, upper=upper)
         if r.value is not None:
@@ -381,6 +393,22 @@ def _parse_value(raw: str | None, expect: Expect, codes: CodeTable | None, style
             return replace(answer, text=split[1], rule=f"{answer.rule}_with_remark")
 
     return Value(Kind.TEXT, text=text, rule="free_text")
+
+
+def _several_numbers(text: str) -> Value:
+    """A number whose words go on to a second quantity: a fraction in words ("12 người/15
+    người", "5 trên 5") is one value; a range or a list ("20 đến 25", "2 văn bản, 1 kế
+    hoạch") is not settled by the cell, and its first number alone would be a wrong one.
+    A number in brackets backs the one before it ("8 (HĐ theo ND 111)") and is not counted."""
+    m = _WORDED_FRACTION.match(text)
+    if m:
+        a = read_number(m["a"], Expect.COUNT, Style.UNKNOWN)
+        b = read_number(m["b"], Expect.COUNT, Style.UNKNOWN)
+        if a.value is not None and b.value is not None:
+            return Value(Kind.FRACTION, float(a.value), float(b.value), text=text, rule="fraction_in_words")
+    numbers = [read_number(n, Expect.COUNT, Style.UNKNOWN).value for n in re.findall(_NUMBER, _BRACKETED.sub("", text))]
+    readings = tuple(dict.fromkeys(float(n) for n in numbers if n is not None))
+    return Value(Kind.TEXT, text=text, rule="several_numbers", candidates=readings if len(readings) > 1 else ())
 
 
 # --- fractions inside notes ---------------------------------------------------------

@@ -301,3 +301,40 @@ def test_a_column_style_the_row_can_hold_still_decides():
     assert parse_value("1.225", Expect.DECIMAL, style=Style.VI, upper=2).num is None  # 1225 of at most 2
     assert parse_value("2.437", C, style=Style.EN).num is None
     assert parse_value("250,5", C, style=Style.VI).num == 250.5  # one reading only: printed so, flagged elsewhere
+
+
+@pytest.mark.parametrize(
+    ("raw", "want"),
+    [
+        ("12 người/15 người", (12, 15)),
+        ("5 trên 5", (5, 5)),
+        ("1.201 trên 1.252 hồ sơ", (1201, 1252)),
+    ],
+)
+def test_a_fraction_typed_with_its_nouns_is_a_fraction(raw, want):
+    """It was read as its first number: '5 trên 5' (5 out of 5) as a rate of 5 %."""
+    for expect in (C, P):
+        v = parse_value(raw, expect)
+        assert (v.kind, v.num, v.den) == (Kind.FRACTION, *want)
+
+
+@pytest.mark.parametrize("raw", ["20 đến 25", "20 tới 25 người", "2 văn bản, 1 kế hoạch", "2 văn bản và 1 kế hoạch"])
+def test_a_range_or_a_list_of_quantities_is_left_null_with_its_readings(raw):
+    """Its first number alone was the value: '20 đến 25' was 20."""
+    v = parse_value(raw, C)
+    assert v.num is None and v.ambiguous
+
+
+@pytest.mark.parametrize(
+    ("raw", "want"),
+    [
+        ("2 đợt: đợt 1 ngày 12/3", 2),
+        ("02 cuộc; 12/3/2023", 2),
+        ("05 văn bản theo KH 12/KH-UBND", 5),
+        ("21 nhiệm vụ năm 2023", 21),
+        ("15 hồ sơ (trong đó 3 quá hạn)", 15),
+        ("8 (HĐ theo ND 111)", 8),
+    ],
+)
+def test_numbers_in_a_remark_do_not_unsettle_the_value(raw, want):
+    assert parse_value(raw, C).num == want
