@@ -18,6 +18,7 @@ from collections import Counter, OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cached_property
+from itertools import permutations
 from typing import NamedTuple
 
 import numpy as np
@@ -51,6 +52,11 @@ class MatchSettings:
     review: float = 80.0
     # How much a matching group header adds when ranking candidates (ties between equal labels).
     parent_weight: float = 0.08
+    # Rows of one label whose group headers, all together, fit their twin indicators better
+    # by this much (likeness points, 0–100 a row) than the row-by-row choice get them dealt
+    # again (Matcher._settle_twins): a header left out, not a header a letter nearer.
+    twin_margin: float = 20.0
+    twins_settled: int = 6  # rows of one label dealt again together, at most (6! orders)
     # Keys without diacritics are a fallback for labels typed without accents; a small
     # penalty lets the accented key win when both match.
     ascii_penalty: float = 2.0
@@ -470,6 +476,7 @@ class Matcher:
             if m.yielded:
                 out[qi] = replace(m, yielded=(m.yielded[0], holder.get(m.yielded[0])))
         self._one_row_each(s, out, preferred, templates)
+        self._settle_twins(s, out)
         return out
 
     def _reserved(self, s: _Scores, preferred: np.ndarray) -> np.ndarray:
@@ -548,11 +555,7 @@ class Matcher:
         parent_sig = self.signature(parent) if parent else None
 
         def rank(i: int) -> float:
-            theirs = self._parent_signatures[i]
-            if parent_sig is None or theirs is None or self.contrast(parent_sig, theirs):
-                bonus = 0.0
-            else:
-                bonus = fuzz.ratio(parent, self._parent_keys[i])
+            bonus = self._parent_likeness(parent, parent_sig, i)
             return float(row[i]) + (self.settings.parent_weight * bonus if row[i] >= self.settings.review else 0.0)
 
         ranks = {i: rank(i) for i in order}
@@ -584,6 +587,43 @@ class Matcher:
         if score >= self.settings.review:
             return Match(ind_id, score, "fuzzy", candidates, needs_review=score < self.settings.accept)
         return Match(None, score, "unmatched", candidates)
+
+    def _parent_likeness(self, parent: str, parent_sig: _Signature | None, i: int) -> float:
+        """How like indicator i's group header the row's is (0–100); 0 when either has none
+        or the two contrast."""
+        theirs = self._parent_signatures[i]
+        if parent_sig is None or theirs is None or self.contrast(parent_sig, theirs):
+            return 0.0
+        return fuzz.ratio(parent, self._parent_keys[i])
+
+    def _settle_twins(self, s: _Scores, out: list[Match]) -> None:
+        """Rows printing one label word for word, each given one of that label's indicators
+        row by row: the first took the one whose group header was nearer its own, though a
+        later row's header names the other's outright. When the agency left out a group
+        header ("6 Kiểm tra việc thực hiện nhiệm vụ phân cấp…"), the row under it sat under
+        the group before, took its twin's indicator, and the twin's row took this one's: two
+        values swapped. Their indicators are dealt again, all rows at once, to the
+        assignment their headers fit best, when it fits clearly better."""
+        rows_of: dict[str, list[int]] = {}
+        for qi, m in enumerate(out):
+            if m.method in ("exact", "alias") and m.indicator_id:
+                rows_of.setdefault(s.keys[qi], []).append(qi)
+        for rows in rows_of.values():
+            ids = [out[qi].indicator_id for qi in rows]
+            if not 2 <= len(rows) <= self.settings.twins_settled or len(set(ids)) < len(ids):
+                continue
+            cols = [self._position[i] for i in ids]  # type: ignore[index]
+            sigs = [self.signature(s.parents[qi]) if s.parents[qi] else None for qi in rows]
+            like = [
+                [self._parent_likeness(s.parents[qi], sig, c) for c in cols] for qi, sig in zip(rows, sigs, strict=True)
+            ]
+            now = sum(like[r][r] for r in range(len(rows)))
+            best = max(permutations(range(len(rows))), key=lambda p: sum(like[r][p[r]] for r in range(len(rows))))
+            if sum(like[r][best[r]] for r in range(len(rows))) >= now + self.settings.twin_margin:
+                for r, qi in enumerate(rows):
+                    ind_id = ids[best[r]]
+                    method = "exact" if s.keys[qi] == self._label_keys[ind_id][0] else "alias"  # type: ignore[index]
+                    out[qi] = replace(out[qi], indicator_id=ind_id, method=method)
 
     def _tie_break(
         self, top: list[tuple[str, float]], rank: dict[str, float], taken: set[str], previous: int

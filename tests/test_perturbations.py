@@ -145,3 +145,22 @@ def test_every_table_shape_of_the_sweep_reads_the_seeds_rows(seed):
             lost,
             matched,
         )
+
+
+@pytest.mark.parametrize("seed", TABLE_SEEDS)
+def test_a_row_left_out_leaves_every_other_row_as_it_was(tmp_path, seed):
+    """Agencies delete rows that do not apply to them, group headers too. With the header
+    '6 Kiểm tra việc thực hiện nhiệm vụ phân cấp…' left out, its 'Số vấn đề phát hiện đã
+    xử lý xong' sat under the group before and took the inspection block's twin, whose own
+    row then took this one's: two values swapped in 000, 001 and 002."""
+    lines = list(_rows(seed))
+    for i in _data_rows(seed, words=0):
+        edited = lines[:i] + lines[i + 1 :]
+        path = tmp_path / "report.txt"
+        path.write_text("\n".join(edited), encoding="utf-8")
+        whole = _whole(seed)
+        for f in ingest_file(path, tmp_path, _context()).facts:
+            line = f.line_no if f.line_no <= i else f.line_no + 1
+            ind, num, den = whole.get(line, (None, None, None))
+            assert f.indicator_id in (ind, None), (i + 1, f.label_raw, f.indicator_id, ind)
+            assert f.value_num is None or (f.value_num, f.value_den) == (num, den), (i + 1, f.label_raw)
