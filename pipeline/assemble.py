@@ -346,8 +346,25 @@ def _continuation(c: RoleCells, prev: _Draft | None, after_break: bool, judge: J
     # ngành" + "(nếu có)") ends the label above: no label of the forms is a remark alone.
     if after_break and label.startswith("(") and label.endswith(")"):
         return "continuation_label"
-    if label and judge is not None and judge(prev.cells.label, label):
+    if label and prev.cells.label and judge is not None and judge(prev.cells.label, label):
         return "continuation_label_schema"
+    return None
+
+
+def _value_continuation(c: RoleCells, prev: _Draft | None, judge: JoinJudge | None) -> str | None:
+    """Whether the row `c`, carrying a value right after a page break, is the rest of
+    `prev`: a row cut by the break with its value on the next page (a cell centred
+    vertically), so `prev` has none. Alone, the value sat on a row without a label, and the
+    next row's label was joined onto it; with the label's second half, it was matched as a
+    row of its own: values on other indicators."""
+    if prev is None or prev.cells.value or not prev.cells.label:
+        return None
+    if not c.label:
+        return "continuation_value"
+    if (c.label[:1].islower() or c.label[:1].isdigit()) and not prev.cells.label.endswith(_SENTENCE_END):
+        return "continuation_value"
+    if judge is not None and judge(prev.cells.label, c.label):
+        return "continuation_value_schema"
     return None
 
 
@@ -383,13 +400,19 @@ def assemble_table(
         if not any(cells):
             continue  # an empty row carries nothing
         prev = drafts[-1] if drafts else None
-        # a row with an STT or a value is a row of its own (most rows: no call)
-        repair = None if cells.stt or cells.value else _continuation(cells, prev, after_break, judge)
+        # a row with an STT is a row of its own, and one with a value too but for the rest
+        # of a row cut by a page break (most rows: no call)
+        if cells.stt or (cells.value and not after_break):
+            repair = None
+        elif cells.value:
+            repair = _value_continuation(cells, prev, judge)
+        else:
+            repair = _continuation(cells, prev, after_break, judge)
         after_break = False
         if repair is not None and prev is not None:
             where = f"line {raw.line_no}" if raw.line_no else f"row {len(drafts) + 1}"
             _absorb(prev, cells, (f"{repair} from {where}",))
-            if judge is not None and len(drafts) > 1 and not (prev.cells.stt or prev.cells.value):
+            if judge is not None and len(drafts) > 1 and not prev.cells.stt:
                 _fold_into_above(drafts, judge)
             continue
         drafts.append(_Draft(raw, cells, repairs))
@@ -400,9 +423,9 @@ def _fold_into_above(drafts: list[_Draft], judge: JoinJudge) -> None:
     """A label cut twice ("…đã đăng tại" + "Chuyên mục CCHC trên Trang Thông tin điện tử" +
     "của đơn vị"): its middle, a capital fragment, completes nothing alone, so the judge
     left it a row; with its rest joined it may complete the row above. Asked only when a
-    fragment has just joined a row without STT or value."""
+    fragment has just joined a row without STT, and never of two values."""
     above, middle = drafts[-2], drafts[-1]
-    if not judge(above.cells.label, middle.cells.label):
+    if (above.cells.value and middle.cells.value) or not judge(above.cells.label, middle.cells.label):
         return
     where = f"line {middle.raw.line_no}" if middle.raw.line_no else f"row {len(drafts)}"
     _absorb(above, middle.cells, (f"continuation_label_schema from {where}", *middle.repairs))
@@ -410,10 +433,14 @@ def _fold_into_above(drafts: list[_Draft], judge: JoinJudge) -> None:
 
 
 def _absorb(draft: _Draft, fragment: RoleCells, repairs: tuple[str, ...]) -> None:
-    """The fragment's label, unit and note joined onto the draft's, and said so."""
+    """The fragment's label, unit and note joined onto the draft's, its value taken when
+    the draft has none, and said so."""
     c = draft.cells
     draft.cells = c._replace(
-        label=_join(c.label, fragment.label), unit=_join(c.unit, fragment.unit), note=_join(c.note, fragment.note)
+        label=_join(c.label, fragment.label),
+        unit=_join(c.unit, fragment.unit),
+        note=_join(c.note, fragment.note),
+        value=c.value or fragment.value,
     )
     draft.repairs = (*draft.repairs, *repairs)
 
