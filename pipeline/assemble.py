@@ -346,21 +346,22 @@ def _continuation(c: RoleCells, prev: _Draft | None, after_break: bool, judge: J
     # ngành" + "(nếu có)") ends the label above: no label of the forms is a remark alone.
     if after_break and label.startswith("(") and label.endswith(")"):
         return "continuation_label"
-    if label and prev.cells.label and judge is not None and judge(prev.cells.label, label):
+    if label and judge is not None and judge(prev.cells.label, label):
         return "continuation_label_schema"
     return None
 
 
-def _value_continuation(c: RoleCells, prev: _Draft | None, judge: JoinJudge | None) -> str | None:
-    """Whether the row `c`, carrying a value right after a page break, is the rest of
-    `prev`: a row cut by the break with its value on the next page (a cell centred
-    vertically), so `prev` has none. Alone, the value sat on a row without a label, and the
-    next row's label was joined onto it; with the label's second half, it was matched as a
-    row of its own: values on other indicators."""
+def _value_continuation(c: RoleCells, prev: _Draft | None, after_break: bool, judge: JoinJudge | None) -> str | None:
+    """Whether the row `c`, carrying a value, is the rest of `prev`: a row cut in two with
+    its value on the second part (a cell centred vertically), so `prev` has none. Alone, the
+    value sat on a row without a label, and the next row's label was joined onto it; with
+    the label's second half, it was matched as a row of its own: values on other
+    indicators. A value alone is the rest only right after a page break: in a table
+    converted from a PDF (a row a line) it may be the next row's, centred."""
     if prev is None or prev.cells.value or not prev.cells.label:
         return None
     if not c.label:
-        return "continuation_value"
+        return "continuation_value" if after_break else None
     if (c.label[:1].islower() or c.label[:1].isdigit()) and not prev.cells.label.endswith(_SENTENCE_END):
         return "continuation_value"
     if judge is not None and judge(prev.cells.label, c.label):
@@ -401,11 +402,11 @@ def assemble_table(
             continue  # an empty row carries nothing
         prev = drafts[-1] if drafts else None
         # a row with an STT is a row of its own, and one with a value too but for the rest
-        # of a row cut by a page break (most rows: no call)
-        if cells.stt or (cells.value and not after_break):
+        # of a row cut in two (most rows: no call)
+        if cells.stt or (cells.value and not after_break and not cells.label):
             repair = None
         elif cells.value:
-            repair = _value_continuation(cells, prev, judge)
+            repair = _value_continuation(cells, prev, after_break, judge)
         else:
             repair = _continuation(cells, prev, after_break, judge)
         after_break = False
