@@ -403,7 +403,7 @@ def assemble_table(
         prev = drafts[-1] if drafts else None
         # a row with an STT is a row of its own, and one with a value too but for the rest
         # of a row cut in two (most rows: no call)
-        if cells.stt or (cells.value and not after_break and not cells.label):
+        if cells.stt or (cells.value and ((not after_break and not cells.label) or prev is None or prev.cells.value)):
             repair = None
         elif cells.value:
             repair = _value_continuation(cells, prev, after_break, judge)

@@ -663,7 +663,7 @@ class Matcher:
         label names an indicator exactly (label or alias) and `previous` does not. The
         fragment may name one itself: "Liên thông từ UBND tỉnh đến" + "UBND cấp huyện", a
         group header of the same section (only a fragment without STT or value is asked)."""
-        if not previous.strip():
+        if not previous:
             return False  # nothing is continued: a row with a value and no label is not a label's start
         verdict = self._joins.get((previous, fragment))
         if verdict is None:
