@@ -324,7 +324,7 @@ _SENTENCE_END = (".", ":", ";", "!", "?")
 # converted back as two rows, with no trace of the break (the judge's own test, that the
 # joined label is an indicator's and the first half is not, is what makes it safe).
 # The pipeline passes one built on the indicator schema; assembly itself knows no schema.
-JoinJudge = Callable[[str, str], bool]
+JoinJudge = Callable[[str, str, bool], bool]  # (label above, fragment, across a page break)
 
 
 def _continuation(c: RoleCells, prev: _Draft | None, after_break: bool, judge: JoinJudge | None) -> str | None:
@@ -346,7 +346,8 @@ def _continuation(c: RoleCells, prev: _Draft | None, after_break: bool, judge: J
     # ngành" + "(nếu có)") ends the label above: no label of the forms is a remark alone.
     if after_break and label.startswith("(") and label.endswith(")"):
         return "continuation_label"
-    if label and judge is not None and judge(prev.cells.label, label):
+    # across a break a typo may be forgiven, unless the row above has a value to carry along
+    if label and judge is not None and judge(prev.cells.label, label, after_break and not prev.cells.value):
         return "continuation_label_schema"
     return None
 
@@ -362,9 +363,11 @@ def _value_continuation(c: RoleCells, prev: _Draft | None, after_break: bool, ju
         return None
     if not c.label:
         return "continuation_value" if after_break else None
-    if (c.label[:1].islower() or c.label[:1].isdigit()) and not prev.cells.label.endswith(_SENTENCE_END):
+    # lower case only: a label starting with a digit and carrying a value may be a row whose
+    # number was mistyped into its label ("7.. Dịch vụ công trực tuyến")
+    if c.label[:1].islower() and not prev.cells.label.endswith(_SENTENCE_END):
         return "continuation_value"
-    if judge is not None and judge(prev.cells.label, c.label):
+    if judge is not None and judge(prev.cells.label, c.label, after_break):
         return "continuation_value_schema"
     return None
 
@@ -426,7 +429,7 @@ def _fold_into_above(drafts: list[_Draft], judge: JoinJudge) -> None:
     left it a row; with its rest joined it may complete the row above. Asked only when a
     fragment has just joined a row without STT, and never of two values."""
     above, middle = drafts[-2], drafts[-1]
-    if (above.cells.value and middle.cells.value) or not judge(above.cells.label, middle.cells.label):
+    if (above.cells.value and middle.cells.value) or not judge(above.cells.label, middle.cells.label, False):
         return
     where = f"line {middle.raw.line_no}" if middle.raw.line_no else f"row {len(drafts)}"
     _absorb(above, middle.cells, (f"continuation_label_schema from {where}", *middle.repairs))

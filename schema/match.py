@@ -658,14 +658,21 @@ class Matcher:
     # costs a regex and a normalisation (30 µs a pair, ~0.6 ms a text report, uncached).
     JOINS_KEPT = 16_384
 
-    def continues(self, previous: str, fragment: str) -> bool:
+    def continues(self, previous: str, fragment: str, typo_ok: bool = False) -> bool:
         """Whether `fragment` is the rest of the label `previous`, cut in two: the joined
         label names an indicator exactly (label or alias) and `previous` does not. The
         fragment may name one itself: "Liên thông từ UBND tỉnh đến" + "UBND cấp huyện", a
-        group header of the same section (only a fragment without STT or value is asked)."""
+        group header of the same section (only a fragment without STT or value is asked).
+
+        `typo_ok` (asked across a page break, where a cut is expected, and only when no
+        value would move onto another row): the joined label may be a typo off an
+        indicator, as near as a match is taken (`accept`), when `previous` alone is nowhere
+        near one. A label cut by the break with a typo in it ("Tỷ lệ hồ sơ TTHC do" + "UBND
+        cấp xã tiếp nhận được gải quyết đúng hẹn" and the value) left the second half a row
+        of its own, matched to a sibling ("Số hồ sơ TTHC do UBND cấp xã…") with the value."""
         if not previous:
             return False  # nothing is continued: a row with a value and no label is not a label's start
-        verdict = self._joins.get((previous, fragment))
+        verdict = self._joins.get((previous, fragment, typo_ok))
         if verdict is None:
             exact, plain = self._exact, self._exact_ascii  # a report typed without accents too
 
@@ -673,10 +680,22 @@ class Matcher:
                 key = self.key(label)
                 return key in exact or self.ascii(key) in plain
 
-            verdict = self._joins.keep(
-                (previous, fragment), names_one(f"{previous} {fragment}") and not names_one(previous)
-            )
+            joined = f"{previous} {fragment}"
+            verdict = names_one(joined) and not names_one(previous)
+            if not verdict and typo_ok:
+                verdict = (
+                    self._nearest(joined) >= self.settings.accept and self._nearest(previous) < self.settings.review
+                )
+            verdict = self._joins.keep((previous, fragment, typo_ok), verdict)
         return verdict
+
+    def _nearest(self, label: str) -> float:
+        """The best likeness of the label to any indicator's label or alias (0–100)."""
+        keys, ascii_keys, _ = self._choices
+        key = self.key(label)
+        best = process.extractOne(key, keys, scorer=fuzz.ratio)
+        plain = process.extractOne(self.ascii(key), ascii_keys, scorer=fuzz.ratio)
+        return max(best[1] if best else 0.0, (plain[1] - self.settings.ascii_penalty) if plain else 0.0)
 
     def indicator(self, indicator_id: str) -> Indicator:
         return self._by_id[indicator_id]

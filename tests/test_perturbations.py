@@ -203,3 +203,41 @@ def test_a_row_whose_value_a_page_break_pushed_on_reads_whole(tmp_path, seed, wi
                 continue  # the cut row, checked above, and its rest: never a value on an indicator
             ind, num, _ = whole.get(f.line_no if f.line_no <= i else f.line_no - added, (None, None, None))
             assert f.indicator_id in (ind, None) and f.value_num in (num, None), (i + 1, f.label_raw)
+
+
+@pytest.mark.parametrize("typo", ["giải quyết", "gải quyết"])
+def test_a_row_cut_by_a_page_break_with_a_typo_in_its_label_keeps_its_value(tmp_path, typo):
+    """'Tỷ lệ hồ sơ TTHC do' + 'UBND cấp xã tiếp nhận được gải quyết đúng hạn' and the
+    value on the next page: no indicator's label exactly, so the second half was a row of
+    its own, nearest 'Số hồ sơ TTHC do UBND cấp xã…', and took the rate of 100 as a count.
+    Across a break, a joined label a typo off an indicator now completes the row."""
+    lines = list(_rows("000"))
+    (i,) = [n for n, line in enumerate(lines) if line.startswith("\tTỷ lệ hồ sơ TTHC do UBND cấp xã tiếp nhận")]
+    cells = lines[i].split("\t")
+    first = ["", "Tỷ lệ hồ sơ TTHC do", cells[2], "", cells[4]]
+    rest = ["", cells[1].removeprefix("Tỷ lệ hồ sơ TTHC do ").replace("giải quyết", typo), "", cells[3], ""]
+    path = tmp_path / "report.txt"
+    path.write_text(
+        "\n".join([*lines[:i], "\t".join(first), "", "", "", "\t".join(rest), *lines[i + 1 :]]), encoding="utf-8"
+    )
+    facts = ingest_file(path, tmp_path, _context()).facts
+    (row,) = [f for f in facts if f.line_no == i + 1]
+    assert (row.indicator_id, row.value_num) == _whole("000")[i + 1][:2]
+    assert not [f for f in facts if f.line_no > i + 1 and f.line_no <= i + 5]
+
+
+def test_a_mistyped_number_in_a_label_is_not_the_rest_of_the_row_above(tmp_path):
+    """'7.. Dịch vụ công trực tuyến' with its value, under a row without one: a label
+    starting with a digit is a fragment when it carries nothing, but with a value it may be
+    a row whose number was mistyped; it took the row above's indicator."""
+    lines = list(_rows("003"))
+    (i,) = [n for n, line in enumerate(lines) if line.startswith("7.8.\tDịch vụ công trực tuyến")]
+    lines[i] = lines[i].replace("7.8.\tDịch vụ", "\t7.. Dịch vụ")
+    path = tmp_path / "report.txt"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    whole = _whole("003")
+    for f in ingest_file(path, tmp_path, _context()).facts:
+        assert f.indicator_id in (whole.get(f.line_no, (None,))[0], None) and f.value_num in (
+            whole.get(f.line_no, (0, None))[1],
+            None,
+        ), f.label_raw
