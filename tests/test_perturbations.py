@@ -241,3 +241,18 @@ def test_a_mistyped_number_in_a_label_is_not_the_rest_of_the_row_above(tmp_path)
             whole.get(f.line_no, (0, None))[1],
             None,
         ), f.label_raw
+
+
+@pytest.mark.parametrize("seed", TABLE_SEEDS)
+def test_many_edits_at_once_never_move_a_value_to_another_indicator(seed):
+    """tools/stress_edits.py: a table shape, letters dropped, labels cut with and without
+    page breaks, values pushed onto the cut's second half, all in one report; every count
+    carries a value of its own, so a value on another indicator shows whatever moved. Not
+    the all-capitals shape: there a cut label's first half can be a sibling's whole label
+    ('SỐ NHIỆM VỤ ĐÃ HOÀN THÀNH' | 'ĐÚNG HẠN'), and case no longer tells a fragment."""
+    import random
+
+    from tools.stress_edits import stress
+
+    misread, _, _ = stress(_context(), seed, 12, random.Random(7), {"markdown_pipes", "labels_upper_case"})
+    assert misread == 0
