@@ -153,7 +153,7 @@ class Matcher:
         # also without accents ("DVSNCL", "so luong"), for labels typed without them.
         self._passes = [self._replacer(self._with_ascii_forms(table)) for table in (rules.abbreviations, rules.phrases)]
         self._key_cache: dict[str, str] = {}
-        self._joins: Memo[tuple[str, str], bool] = Memo(self.JOINS_KEPT)
+        self._joins: Memo[tuple[str, str, bool], bool] = Memo(self.JOINS_KEPT)
         self._sig_cache: dict[str, _Signature] = {}
         self._mask_cache: dict[frozenset[str], np.ndarray] = {}
         self._col_cache: dict[int, np.ndarray] = {}
@@ -662,7 +662,8 @@ class Matcher:
         """Whether `fragment` is the rest of the label `previous`, cut in two: the joined
         label names an indicator exactly (label or alias) and `previous` does not. The
         fragment may name one itself: "Liên thông từ UBND tỉnh đến" + "UBND cấp huyện", a
-        group header of the same section (only a fragment without STT or value is asked).
+        group header of the same section (a fragment without STT is asked; one carrying a
+        value only when the row above has none).
 
         `typo_ok` (asked across a page break, where a cut is expected, and only when no
         value would move onto another row): the joined label may be a typo off an
