@@ -367,7 +367,10 @@ def _value_continuation(c: RoleCells, prev: _Draft | None, after_break: bool, ju
     # number was mistyped into its label ("7.. Dịch vụ công trực tuyến")
     if c.label[:1].islower() and not prev.cells.label.endswith(_SENTENCE_END):
         return "continuation_value"
-    if judge is not None and judge(prev.cells.label, c.label, after_break):
+    # The unit on the row above and the value on this one, no unit here: one row's cells
+    # cut in two, break or not; a typo in the label is forgiven as across a break.
+    cut_cells = bool(prev.cells.unit) and not c.unit
+    if judge is not None and judge(prev.cells.label, c.label, after_break or cut_cells):
         return "continuation_value_schema"
     return None
 

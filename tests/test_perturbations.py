@@ -256,3 +256,22 @@ def test_many_edits_at_once_never_move_a_value_to_another_indicator(seed):
 
     misread, _, _ = stress(_context(), seed, 12, random.Random(7), {"markdown_pipes", "labels_upper_case"})
     assert misread == 0
+
+
+def test_a_row_whose_unit_and_value_fall_on_two_lines_keeps_its_value(tmp_path):
+    """'Tỷ lệ hồ sơ TTHC do | %' then 'UBND cấp xã tiếp nhận được gải quyết đúng hạn | | 100'
+    (a typo in it), no page break (a table converted from a PDF): the unit above and the
+    value below with no unit of its own is one row's cells cut in two, and is judged like a
+    cut across a break. The second half was a row of its own, nearest 'Số hồ sơ TTHC do UBND
+    cấp xã…', with the rate."""
+    lines = list(_rows("000"))
+    (i,) = [n for n, line in enumerate(lines) if line.startswith("\tTỷ lệ hồ sơ TTHC do UBND cấp xã tiếp nhận")]
+    cells = lines[i].split("\t")
+    first = ["", "Tỷ lệ hồ sơ TTHC do", cells[2], "", cells[4]]
+    rest = ["", cells[1].removeprefix("Tỷ lệ hồ sơ TTHC do ").replace("giải", "gải"), "", cells[3], ""]
+    path = tmp_path / "report.txt"
+    path.write_text("\n".join([*lines[:i], "\t".join(first), "\t".join(rest), *lines[i + 1 :]]), encoding="utf-8")
+    facts = ingest_file(path, tmp_path, _context()).facts
+    (row,) = [f for f in facts if f.line_no == i + 1]
+    assert (row.indicator_id, row.value_num) == _whole("000")[i + 1][:2]
+    assert not [f for f in facts if f.line_no == i + 2]
