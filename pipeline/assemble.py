@@ -44,6 +44,11 @@ class TableShape:
     # typed again, with another typo or wording, is still a header (see _names_columns_only).
     role_of: Callable[[str], str | None] | None = field(default=None, compare=False, repr=False)
 
+    @property
+    def header_start(self) -> int:
+        """The first header row's index: rows above it are a title inside the table."""
+        return self.header_rows - len(self.header_keys)
+
 
 def find_shape(
     table: RawTable, layout: Layout, max_header_rows: int = 3, required: Sequence[str] | None = None
@@ -204,7 +209,7 @@ def _short_shape(table: RawTable, layout: Layout) -> TableShape | None:
     shape = find_shape(table, layout, required=layout.required_when_rows_name_indicators)
     if shape is None or None in shape.roles or shape.roles.count("value") != 1:
         return None
-    first = table.rows[shape.header_rows - len(shape.header_keys)]
+    first = table.rows[shape.header_start]
     return shape if all(layout.role_of(c) for c in map(clean_cell, first.cells) if c) else None
 
 

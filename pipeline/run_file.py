@@ -383,7 +383,7 @@ def _not_continued(st: StatsTable, index: int) -> Finding:
 
 
 def _extra_column(st: StatsTable, col: int) -> Finding:
-    rows = st.table.rows[st.shape.header_rows - len(st.shape.header_keys) : st.shape.header_rows]
+    rows = st.table.rows[st.shape.header_start : st.shape.header_rows]
     texts = (text for r in rows if col < len(r.cells) and (text := clean_cell(r.cells[col])))
     heading = " / ".join(dict.fromkeys(texts))  # a cell merged down repeats its words
     return Finding(
@@ -395,7 +395,7 @@ def _extra_column(st: StatsTable, col: int) -> Finding:
 
 
 def _header_short(st: StatsTable, layout: Layout) -> Finding:
-    first = st.table.rows[st.shape.header_rows - len(st.shape.header_keys)]
+    first = st.table.rows[st.shape.header_start]
     header = " | ".join(c for c in map(clean_cell, first.cells) if c)
     missing = ", ".join(r for r in layout.required if r not in st.shape.roles)
     return Finding(

@@ -70,7 +70,10 @@ def test_a_table_of_another_kind_after_a_title_is_not_joined(tmp_path, ctx, seed
     lines, _, whole = seed
     documents = [f"{i}\tKế hoạch số {10 + i}/KH-SLĐTBXH\t{i:02d}/02/2023\tSở LĐ-TB&XH\t" for i in range(1, 13)]
     got = ingest_file(write(tmp_path, [*lines, "DANH SÁCH VĂN BẢN ĐÃ BAN HÀNH", *documents]), tmp_path, ctx)
-    assert facts(got) == facts(whole) and len(got.cells) == 12 * 4  # its filled cells
+    assert facts(got) == facts(whole)
+    kept = {(c["row_no"], c["col_no"]): c["text"] for c in got.cells}
+    assert [kept[(n, 2)] for n in range(1, 13)] == [f"Kế hoạch số {10 + n}/KH-SLĐTBXH" for n in range(1, 13)]
+    assert len(kept) == 12 * 4  # every filled cell, none read as a fact
     assert not rules(got, "table_continued") and not rules(got, "table_continued_after_text")
     (note,) = rules(got, "table_not_continued")
     assert note["severity"] == "info" and "tables.parquet" in note["message"]
